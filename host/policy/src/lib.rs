@@ -1,0 +1,3 @@
+//! The performance policy: what perfwarden judges findings and metrics against.
+
+pub mod model;
