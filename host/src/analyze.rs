@@ -1,0 +1,427 @@
+//! One analysis: match artifacts to plugins, run the plugins that have
+//! something to analyze in parallel, and collect what they report.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use std::path::PathBuf;
+
+use perfwarden_policy::{JudgeInput, Policy, Status};
+
+use crate::config::{Config, PluginEntry};
+use crate::discovery::{Discovered, glob_set};
+use crate::model::{PluginInfo, PluginSource, PluginStatus};
+use crate::registry::Plugin;
+use crate::report::Report;
+use crate::runtime::{CompileCache, Offered, Runtime};
+use perfwarden_policy::model::{Confidence, RawFinding, RawMetric, RawNote, Span};
+
+/// What the report says about one plugin.
+#[derive(Debug, Clone, Serialize)]
+pub struct PluginRun {
+    pub name: String,
+    pub version: Option<String>,
+    pub api_version: Option<String>,
+    pub source: PluginSource,
+    pub sha256: String,
+    pub status: PluginStatus,
+    pub error: Option<String>,
+    /// Time in the plugin's `analyze` call (the deadline applies to it).
+    pub duration_ms: u64,
+    /// Time to get the plugin ready: compile or cache load, and `info`.
+    pub load_ms: u64,
+    /// Artifacts offered.
+    pub artifacts: usize,
+    /// `hit`, `miss`, `off`, or `none` when not compiled.
+    pub compile_cache: &'static str,
+    pub findings: usize,
+    pub metrics: usize,
+    pub bytes_read: u64,
+    pub fuel_consumed: u64,
+    /// Paths the plugin asked for but was not offered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused_reads: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<String>,
+}
+
+/// Everything the plugins reported, before judging.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub plugins: Vec<PluginRun>,
+    pub infos: Vec<PluginInfo>,
+    pub findings: Vec<RawFinding>,
+    pub metrics: Vec<RawMetric>,
+    pub notes: Vec<RawNote>,
+    /// `(rule id, policy ref)` of the rules of plugins that ran successfully.
+    pub rules_run: Vec<(String, String)>,
+}
+
+/// Inputs shared by every plugin task.
+pub struct Session {
+    pub runtime: Runtime,
+    pub cache: Option<CompileCache>,
+    pub root: PathBuf,
+    pub plugin_settings: BTreeMap<String, String>,
+    pub jobs: usize,
+}
+
+/// Why plugins could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// A user plugin problem (missing file, hash mismatch): the user's to fix.
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
+    /// The engine could not start.
+    #[error(transparent)]
+    Runtime(anyhow::Error),
+}
+
+/// The runtime, the compile cache and the plugins of a run.
+pub struct Loaded {
+    pub runtime: Runtime,
+    pub cache: Option<CompileCache>,
+    pub plugins: Vec<Arc<Plugin>>,
+}
+
+/// The runtime, the compile cache (unless disabled) and every plugin:
+/// built-ins, the config's `[[plugins]]`, then `extra` files.
+pub fn load_plugins(
+    config: &Config,
+    extra: &[PathBuf],
+    use_cache: bool,
+) -> Result<Loaded, LoadError> {
+    let cache = if use_cache {
+        CompileCache::default_dir().map(CompileCache::new)
+    } else {
+        None
+    };
+    let runtime = Runtime::new(config.limits.clone(), cache.clone()).map_err(LoadError::Runtime)?;
+    let mut entries = config.plugins.clone();
+    entries.extend(extra.iter().map(|path| PluginEntry {
+        path: path.clone(),
+        sha256: None,
+    }));
+    let plugins = crate::registry::load(&entries)?;
+    Ok(Loaded {
+        runtime,
+        cache,
+        plugins,
+    })
+}
+
+/// Run the plugins on the discovered artifacts and judge the result.
+pub fn analyze(
+    session: Session,
+    plugins: Vec<Arc<Plugin>>,
+    discovered: &Discovered,
+    policy: &Policy,
+    fail_on: Option<Status>,
+    started: Instant,
+) -> Report {
+    let root = session.root.clone();
+    let limits = session.runtime.limits().clone();
+    let collected = run(Arc::new(session), plugins, discovered);
+    let mut notes = collected.notes;
+    notes.extend(crate::report::discovery_notes(discovered));
+    let judgement = policy.judge(JudgeInput {
+        plugin_errors: collected
+            .plugins
+            .iter()
+            .filter(|p| p.status.is_failure())
+            .count(),
+        findings: collected.findings,
+        metrics: collected.metrics,
+        notes,
+        rules_run: collected.rules_run,
+    });
+    Report::new(
+        &root,
+        judgement,
+        collected.plugins,
+        discovered,
+        limits,
+        fail_on,
+        started.elapsed(),
+    )
+}
+
+/// Run every plugin on its artifacts, `jobs` at a time.
+pub fn run(session: Arc<Session>, plugins: Vec<Arc<Plugin>>, discovered: &Discovered) -> Collected {
+    let artifacts: Arc<Vec<(String, u64)>> = Arc::new(
+        discovered
+            .artifacts
+            .iter()
+            .chain(&discovered.binary)
+            .map(|a| (a.path.clone(), a.size))
+            .collect(),
+    );
+    let binary: Arc<BTreeSet<String>> =
+        Arc::new(discovered.binary.iter().map(|a| a.path.clone()).collect());
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(session.jobs.max(1))
+        .max_blocking_threads(session.jobs.max(1))
+        .build()
+        .expect("a tokio runtime can always be built with worker threads");
+    let outcomes: Vec<PluginOutcome> = tokio.block_on(async {
+        let permits = Arc::new(tokio::sync::Semaphore::new(session.jobs.max(1)));
+        let tasks: Vec<_> = plugins
+            .into_iter()
+            .map(|plugin| {
+                let session = Arc::clone(&session);
+                let artifacts = Arc::clone(&artifacts);
+                let binary = Arc::clone(&binary);
+                let permits = Arc::clone(&permits);
+                tokio::spawn(async move {
+                    let _permit = permits
+                        .acquire_owned()
+                        .await
+                        .expect("semaphore is never closed");
+                    let label = plugin.label();
+                    tokio::task::spawn_blocking(move || {
+                        run_plugin(&session, &plugin, &artifacts, &binary)
+                    })
+                    .await
+                    .unwrap_or_else(|err| {
+                        PluginOutcome::host_failure(label, format!("host task failed: {err}"))
+                    })
+                })
+            })
+            .collect();
+        let mut outcomes = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            if let Ok(outcome) = task.await {
+                outcomes.push(outcome);
+            }
+        }
+        outcomes
+    });
+    merge(outcomes)
+}
+
+struct PluginOutcome {
+    run: PluginRun,
+    info: Option<PluginInfo>,
+    findings: Vec<RawFinding>,
+    metrics: Vec<RawMetric>,
+    notes: Vec<RawNote>,
+}
+
+impl PluginOutcome {
+    fn host_failure(name: String, error: String) -> Self {
+        Self {
+            run: PluginRun {
+                name,
+                version: None,
+                api_version: None,
+                source: PluginSource::Builtin,
+                sha256: String::new(),
+                status: PluginStatus::Trap,
+                error: Some(error),
+                duration_ms: 0,
+                load_ms: 0,
+                artifacts: 0,
+                compile_cache: "none",
+                findings: 0,
+                metrics: 0,
+                bytes_read: 0,
+                fuel_consumed: 0,
+                refused_reads: Vec::new(),
+                logs: Vec::new(),
+            },
+            info: None,
+            findings: Vec::new(),
+            metrics: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+fn run_plugin(
+    session: &Session,
+    plugin: &Plugin,
+    artifacts: &[(String, u64)],
+    binary: &BTreeSet<String>,
+) -> PluginOutcome {
+    let started = Instant::now();
+    let mut outcome = PluginOutcome::host_failure(plugin.label(), String::new());
+    outcome.run.source = plugin.source.clone();
+    outcome.run.sha256 = plugin.sha256.clone();
+    outcome.run.api_version = plugin.api_version.clone();
+    let finish = |mut outcome: PluginOutcome| {
+        outcome.run.load_ms = started.elapsed().as_millis() as u64;
+        outcome
+    };
+
+    let info = match plugin.info(&session.runtime, session.cache.as_ref()) {
+        Ok(info) => info,
+        Err(failure) => {
+            outcome.run.status = failure.status;
+            outcome.run.error = Some(failure.message);
+            outcome.run.compile_cache = cache_label(session, plugin);
+            return finish(outcome);
+        }
+    };
+    outcome.run.name = info.name.clone();
+    outcome.run.version = Some(info.version.clone());
+    let offered = offered_artifacts(&info.patterns, artifacts, binary);
+    outcome.run.artifacts = offered.len();
+    outcome.info = Some(info.clone());
+    if offered.is_empty() {
+        outcome.run.status = PluginStatus::Skipped;
+        outcome.run.error = None;
+        outcome.run.compile_cache = cache_label(session, plugin);
+        return finish(outcome);
+    }
+
+    let compiled = match plugin.compiled(&session.runtime) {
+        Ok(compiled) => compiled,
+        Err(failure) => {
+            outcome.run.status = failure.status;
+            outcome.run.error = Some(failure.message);
+            return finish(outcome);
+        }
+    };
+    outcome.run.compile_cache = cache_label(session, plugin);
+    let offered_set = Arc::new(Offered {
+        root: session.root.clone(),
+        paths: offered.iter().map(|(path, _)| path.clone()).collect(),
+    });
+    let config = session
+        .plugin_settings
+        .get(&info.name)
+        .map_or("{}", String::as_str);
+    let (result, trace) =
+        session
+            .runtime
+            .analyze(compiled, &info.name, offered_set, offered, config);
+    outcome.run.refused_reads = trace.refused_reads;
+    outcome.run.logs = trace.logs;
+    outcome.run.bytes_read = trace.bytes_read;
+    outcome.run.fuel_consumed = trace.fuel_consumed;
+    match result {
+        Ok(output) => {
+            outcome.run.status = PluginStatus::Ok;
+            outcome.run.error = None;
+            let rules: BTreeMap<&str, &crate::model::RuleInfo> =
+                info.rules.iter().map(|r| (r.id.as_str(), r)).collect();
+            for finding in output.findings {
+                let rule = rules.get(finding.rule.as_str());
+                if rule.is_none() {
+                    outcome.notes.push(RawNote {
+                        plugin: info.name.clone(),
+                        message: format!(
+                            "finding of undeclared rule `{}` kept without a policy entry",
+                            finding.rule
+                        ),
+                        span: None,
+                    });
+                }
+                outcome.findings.push(RawFinding {
+                    rule_name: rule.map_or_else(String::new, |r| r.name.clone()),
+                    policy_ref: rule.map_or_else(String::new, |r| r.policy_ref.clone()),
+                    rule: finding.rule,
+                    plugin: info.name.clone(),
+                    message: finding.message,
+                    span: finding.span.map(Span::from),
+                    evidence: finding.evidence,
+                    fix: finding.fix,
+                    confidence: Confidence::from(finding.confidence),
+                });
+            }
+            for metric in output.metrics {
+                if !metric.value.is_finite() {
+                    outcome.notes.push(RawNote {
+                        plugin: info.name.clone(),
+                        message: format!(
+                            "metric `{}` dropped: value is not a finite number",
+                            metric.name
+                        ),
+                        span: metric.span.map(Span::from),
+                    });
+                    continue;
+                }
+                outcome.metrics.push(RawMetric {
+                    name: metric.name,
+                    value: metric.value,
+                    unit: metric.unit,
+                    samples: metric.samples,
+                    labels: metric.labels.into_iter().collect(),
+                    span: metric.span.map(Span::from),
+                    plugin: info.name.clone(),
+                });
+            }
+            outcome.notes.extend(output.notes);
+            outcome.run.findings = outcome.findings.len();
+            outcome.run.metrics = outcome.metrics.len();
+        }
+        Err(failure) => {
+            outcome.run.status = failure.status;
+            outcome.run.error = Some(failure.message);
+        }
+    }
+    outcome
+}
+
+fn cache_label(session: &Session, plugin: &Plugin) -> &'static str {
+    match plugin.compiled_if_ready() {
+        None => "none",
+        Some(compiled) if compiled.cache_hit => "hit",
+        Some(_) if session.cache.is_some() => "miss",
+        Some(_) => "off",
+    }
+}
+
+/// The artifacts matching a plugin's patterns; binary files only when a
+/// pattern names them by extension (e.g. `*.gz`).
+fn offered_artifacts(
+    patterns: &[String],
+    artifacts: &[(String, u64)],
+    binary: &BTreeSet<String>,
+) -> Vec<(String, u64)> {
+    let Ok(all) = glob_set(patterns) else {
+        return Vec::new();
+    };
+    let binary_patterns: Vec<String> = patterns
+        .iter()
+        .filter(|p| !p.ends_with('*'))
+        .cloned()
+        .collect();
+    let explicit = glob_set(&binary_patterns).ok();
+    artifacts
+        .iter()
+        .filter(|(path, _)| all.is_match(path))
+        .filter(|(path, _)| {
+            !binary.contains(path) || explicit.as_ref().is_some_and(|set| set.is_match(path))
+        })
+        .cloned()
+        .collect()
+}
+
+fn merge(outcomes: Vec<PluginOutcome>) -> Collected {
+    let mut collected = Collected::default();
+    for outcome in outcomes {
+        if let Some(info) = &outcome.info {
+            if outcome.run.status == PluginStatus::Ok {
+                collected.rules_run.extend(
+                    info.rules
+                        .iter()
+                        .map(|r| (r.id.clone(), r.policy_ref.clone())),
+                );
+            }
+            collected.infos.push(info.clone());
+        }
+        collected.plugins.push(outcome.run);
+        collected.findings.extend(outcome.findings);
+        collected.metrics.extend(outcome.metrics);
+        collected.notes.extend(outcome.notes);
+    }
+    collected
+        .plugins
+        .sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.sha256.cmp(&b.sha256)));
+    collected.notes.sort();
+    collected
+}

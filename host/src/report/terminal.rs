@@ -1,0 +1,474 @@
+//! Human output: the report grouped by area with code frames, and the
+//! plugin listings. Colour only when asked (a terminal without `NO_COLOR`).
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Effects, Style};
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use perfwarden_policy::model::Span;
+use perfwarden_policy::{ItemStatus, JudgedFinding, JudgedMetric, Status};
+
+use super::{PluginDescription, Report};
+use crate::model::PluginStatus;
+
+const BOLD: Style = Style::new().effects(Effects::BOLD);
+const DIM: Style = Style::new().effects(Effects::DIMMED);
+const RED: Style = Style::new()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)))
+    .effects(Effects::BOLD);
+const YELLOW: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+const GREEN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+const CYAN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
+
+/// Styles text when colour is on.
+#[derive(Clone, Copy)]
+struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    fn paint(self, style: Style, text: impl std::fmt::Display) -> String {
+        if self.color {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// `plugins list`: one block per plugin.
+pub fn plugins_list(
+    out: &mut dyn Write,
+    plugins: &[PluginDescription],
+    host_api: &str,
+) -> io::Result<()> {
+    writeln!(out, "host API {host_api}; {} plugins", plugins.len())?;
+    for plugin in plugins {
+        writeln!(out)?;
+        match &plugin.info {
+            Some(info) => {
+                writeln!(out, "{} {} — {}", info.name, info.version, info.description)?;
+                writeln!(out, "  source:   {}", plugin.source)?;
+                writeln!(
+                    out,
+                    "  api:      {}",
+                    plugin.api_version.as_deref().unwrap_or("unknown")
+                )?;
+                writeln!(out, "  sha256:   {}", plugin.sha256)?;
+                writeln!(out, "  patterns: {}", info.patterns.join(" "))?;
+                let rules: Vec<String> = info
+                    .rules
+                    .iter()
+                    .map(|r| format!("{} ({})", r.id, r.name))
+                    .collect();
+                writeln!(
+                    out,
+                    "  rules:    {}",
+                    if rules.is_empty() {
+                        "none".into()
+                    } else {
+                        rules.join(", ")
+                    }
+                )?;
+            }
+            None => {
+                writeln!(out, "{} (cannot load)", plugin.source)?;
+                writeln!(out, "  sha256:   {}", plugin.sha256)?;
+                writeln!(
+                    out,
+                    "  error:    {}",
+                    plugin.error.as_deref().unwrap_or("unknown")
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `plugins info NAME`: the rules with their docs.
+pub fn plugin_info(out: &mut dyn Write, plugin: &PluginDescription, color: bool) -> io::Result<()> {
+    let p = Painter { color };
+    let Some(info) = &plugin.info else {
+        return Ok(());
+    };
+    writeln!(out, "{} {}", p.paint(BOLD, &info.name), info.version)?;
+    writeln!(out, "{}", info.description)?;
+    writeln!(
+        out,
+        "{}",
+        p.paint(
+            DIM,
+            format!("source {} · sha256 {}", plugin.source, plugin.sha256)
+        )
+    )?;
+    writeln!(out, "patterns: {}", info.patterns.join(" "))?;
+    for rule in &info.rules {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} {} — {}",
+            p.paint(CYAN, &rule.id),
+            p.paint(BOLD, &rule.name),
+            rule.summary
+        )?;
+        writeln!(
+            out,
+            "{}",
+            p.paint(DIM, format!("policy: {}", rule.policy_ref))
+        )?;
+        for line in rule.docs.lines() {
+            writeln!(out, "    {line}")?;
+        }
+    }
+    Ok(())
+}
+
+fn status_style(status: Status) -> Style {
+    match status {
+        Status::Alert => RED,
+        Status::AtRisk => YELLOW,
+        Status::Acceptable => CYAN,
+        Status::Met => GREEN,
+        Status::NoData => DIM,
+    }
+}
+
+/// Worst first; `no-data` after `met` (it is not a verdict).
+fn severity(status: Status) -> i8 {
+    status.rank().map_or(-1, |rank| rank as i8)
+}
+
+/// Source lines for code frames, read once per file.
+struct Sources<'a> {
+    root: &'a Path,
+    files: HashMap<String, Option<Vec<String>>>,
+}
+
+impl Sources<'_> {
+    fn line(&mut self, path: &str, line: u32) -> Option<String> {
+        let root = self.root;
+        let lines = self.files.entry(path.to_owned()).or_insert_with(|| {
+            let text = std::fs::read(root.join(path)).ok()?;
+            Some(
+                String::from_utf8_lossy(&text)
+                    .lines()
+                    .map(str::to_owned)
+                    .collect(),
+            )
+        });
+        lines.as_ref()?.get(line.checked_sub(1)? as usize).cloned()
+    }
+}
+
+fn location(span: &Span) -> String {
+    format!("{}:{}:{}", span.path, span.line, span.column)
+}
+
+fn format_value(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{value:.0}")
+    } else if value.abs() >= 100.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.3}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_owned()
+    }
+}
+
+fn metric_line(metric: &JudgedMetric) -> String {
+    let mut labels: Vec<String> = metric
+        .labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if let Some(class) = &metric.class {
+        labels.push(format!("class={class}"));
+    }
+    let value = metric.value.map_or_else(
+        || "no data".to_owned(),
+        |v| format!("{} {}", format_value(v), metric.unit),
+    );
+    let mut line = format!("{} {{{}}} = {value}", metric.name, labels.join(", "));
+    if let Some(t) = &metric.thresholds {
+        let bounds: Vec<String> = [
+            ("target", t.target),
+            ("acceptable", t.acceptable),
+            ("alert", t.alert),
+            ("min", t.min),
+            ("max", t.max),
+        ]
+        .iter()
+        .filter_map(|(name, v)| v.map(|v| format!("{name} {}", format_value(v))))
+        .collect();
+        if !bounds.is_empty() {
+            line.push_str(&format!(" ({})", bounds.join(", ")));
+        }
+    }
+    if let Some(samples) = metric.samples {
+        line.push_str(&format!(" · {samples} samples"));
+    }
+    line
+}
+
+fn write_finding(
+    out: &mut dyn Write,
+    p: Painter,
+    finding: &JudgedFinding,
+    sources: &mut Sources<'_>,
+) -> io::Result<()> {
+    let raw = &finding.finding;
+    let status = p.paint(
+        status_style(finding.status),
+        format!("{:<10}", finding.status.as_str()),
+    );
+    let at = raw.span.as_ref().map(location).unwrap_or_default();
+    writeln!(
+        out,
+        "  {status} {} {} {}",
+        p.paint(CYAN, &raw.rule),
+        p.paint(BOLD, &raw.rule_name),
+        p.paint(DIM, at)
+    )?;
+    writeln!(out, "             {}", raw.message)?;
+    if let Some(span) = &raw.span
+        && let Some(text) = sources.line(&span.path, span.line)
+    {
+        let gutter = span.line.to_string();
+        let pad = " ".repeat(gutter.len());
+        writeln!(
+            out,
+            "             {} {text}",
+            p.paint(DIM, format!("{gutter} |"))
+        )?;
+        let width = if span.end_line == span.line {
+            span.end_column.saturating_sub(span.column) + 1
+        } else {
+            1
+        };
+        let indent: String = text
+            .chars()
+            .take(span.column.saturating_sub(1) as usize)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        writeln!(
+            out,
+            "             {pad} {} {indent}{}",
+            p.paint(DIM, "|"),
+            p.paint(
+                status_style(finding.status),
+                "^".repeat(width.clamp(1, 120) as usize)
+            )
+        )?;
+    } else if let Some(evidence) = &raw.evidence {
+        writeln!(out, "             {}", p.paint(DIM, evidence))?;
+    }
+    if let Some(fix) = &raw.fix {
+        for (i, line) in fix.lines().enumerate() {
+            let head = if i == 0 { "fix: " } else { "     " };
+            writeln!(out, "             {}{line}", p.paint(GREEN, head))?;
+        }
+    }
+    Ok(())
+}
+
+/// The report for people: score, then each area's findings and metrics
+/// worst first, escalations, checklist, plugin health, verdict.
+pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    let p = Painter { color };
+    let j = &report.judgement;
+    writeln!(
+        out,
+        "{} {} · policy {} {} · {}",
+        p.paint(BOLD, report.tool.name),
+        report.tool.version,
+        j.policy.name,
+        j.policy.version,
+        report.project.root
+    )?;
+    let score_style = match j.score.overall {
+        90.. => GREEN,
+        50..=89 => YELLOW,
+        _ => RED,
+    };
+    let areas: Vec<String> = j
+        .score
+        .areas
+        .iter()
+        .map(|(area, s)| format!("{area} {}", s.score))
+        .collect();
+    writeln!(
+        out,
+        "score {}  {}",
+        p.paint(score_style, format!("{}/100", j.score.overall)),
+        p.paint(DIM, areas.join(" · "))
+    )?;
+
+    let mut by_area: BTreeMap<&str, (Vec<&JudgedFinding>, Vec<&JudgedMetric>)> = BTreeMap::new();
+    for finding in &j.findings {
+        by_area
+            .entry(finding.area.as_str())
+            .or_default()
+            .0
+            .push(finding);
+    }
+    for metric in &j.metrics {
+        by_area
+            .entry(metric.area.as_deref().unwrap_or("other"))
+            .or_default()
+            .1
+            .push(metric);
+    }
+    let mut sources = Sources {
+        root: Path::new(&report.project.root),
+        files: HashMap::new(),
+    };
+    for (area, (mut findings, mut metrics)) in by_area {
+        findings.sort_by_key(|f| -severity(f.status));
+        metrics.sort_by_key(|m| -severity(m.status));
+        let score = j
+            .score
+            .areas
+            .get(area)
+            .map(|s| format!(" (score {})", s.score))
+            .unwrap_or_default();
+        writeln!(out)?;
+        writeln!(out, "{}", p.paint(BOLD, format!("■ {area}{score}")))?;
+        for metric in metrics {
+            let status = p.paint(
+                status_style(metric.status),
+                format!("{:<10}", metric.status.as_str()),
+            );
+            writeln!(out, "  {status} {}", metric_line(metric))?;
+            if let Some(note) = &metric.note {
+                writeln!(out, "             {}", p.paint(DIM, note))?;
+            }
+        }
+        for finding in findings {
+            write_finding(out, p, finding, &mut sources)?;
+        }
+    }
+
+    if !j.escalations.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", p.paint(RED, "escalations"))?;
+        for escalation in &j.escalations {
+            writeln!(
+                out,
+                "  {} → {} ({})",
+                escalation.situation, escalation.action, escalation.owner
+            )?;
+            for evidence in &escalation.evidence {
+                writeln!(out, "      {}", p.paint(DIM, evidence))?;
+            }
+        }
+    }
+
+    writeln!(out)?;
+    writeln!(out, "{}", p.paint(BOLD, "checklist"))?;
+    for phase in &j.checklist {
+        let marks: Vec<String> = phase
+            .items
+            .iter()
+            .map(|item| match item.status {
+                ItemStatus::Verified => p.paint(GREEN, format!("✓ {}", item.text)),
+                ItemStatus::Violated => p.paint(RED, format!("✗ {}", item.text)),
+                ItemStatus::Unknown => p.paint(DIM, format!("? {}", item.text)),
+            })
+            .collect();
+        writeln!(out, "  {:<12} {}", phase.phase, marks.join("  "))?;
+    }
+
+    let notes = j.notes.len() + j.judgement_notes.len();
+    if notes > 0 {
+        writeln!(out)?;
+        writeln!(out, "{}", p.paint(BOLD, format!("notes ({notes})")))?;
+        for note in j.notes.iter().take(20) {
+            let at = note
+                .span
+                .as_ref()
+                .map(|s| format!("{} ", location(s)))
+                .unwrap_or_default();
+            writeln!(out, "  {} {at}{}", p.paint(DIM, &note.plugin), note.message)?;
+        }
+        if j.notes.len() > 20 {
+            writeln!(out, "  … {} more in the JSON report", j.notes.len() - 20)?;
+        }
+        for note in &j.judgement_notes {
+            writeln!(out, "  {} {note}", p.paint(DIM, "policy"))?;
+        }
+    }
+
+    writeln!(out)?;
+    writeln!(out, "{}", p.paint(BOLD, "plugins"))?;
+    for plugin in &report.plugins {
+        let style = match plugin.status {
+            PluginStatus::Ok => GREEN,
+            PluginStatus::Skipped => DIM,
+            _ => RED,
+        };
+        let status = serde_json::to_value(plugin.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {:<14} {} {} ms · {} artifacts · {} findings · {} metrics · cache {}",
+            plugin.name,
+            p.paint(style, format!("{status:<14}")),
+            plugin.duration_ms,
+            plugin.artifacts,
+            plugin.findings,
+            plugin.metrics,
+            plugin.compile_cache
+        )?;
+        if let Some(error) = &plugin.error {
+            writeln!(out, "                 {}", p.paint(RED, error))?;
+        }
+        if !plugin.refused_reads.is_empty() {
+            writeln!(
+                out,
+                "                 {}",
+                p.paint(
+                    YELLOW,
+                    format!("refused reads: {}", plugin.refused_reads.join(", "))
+                )
+            )?;
+        }
+    }
+
+    let counts: Vec<String> = Status::ALL
+        .iter()
+        .filter_map(|status| {
+            let n = j
+                .summary
+                .statuses
+                .get(status.as_str())
+                .copied()
+                .unwrap_or(0);
+            (n > 0).then(|| p.paint(status_style(*status), format!("{n} {}", status.as_str())))
+        })
+        .collect();
+    writeln!(out)?;
+    let verdict = match (report.verdict.passed, report.verdict.fail_on) {
+        (true, Some(fail_on)) => p.paint(GREEN, format!("PASSED (fail-on {})", fail_on.as_str())),
+        (true, None) => p.paint(GREEN, "PASSED (fail-on never)"),
+        (false, fail_on) => p.paint(
+            RED,
+            format!(
+                "FAILED (fail-on {})",
+                fail_on.map_or("never", Status::as_str)
+            ),
+        ),
+    };
+    writeln!(
+        out,
+        "{} · {} ms · {verdict}",
+        counts.join(", "),
+        report.duration_ms
+    )
+}

@@ -1,0 +1,95 @@
+//! The exit-code contract and the plugin commands.
+
+use crate::support::{describe, perfwarden, project, test_plugin};
+
+#[test]
+fn usage_and_config_errors_exit_2() {
+    let dir = project(&[("a.sql", "SELECT 1;")]);
+    let root = dir.path().to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["analyze", "/nonexistent/project"], "not a directory"),
+        (
+            vec!["analyze", root, "--fail-on", "sometimes"],
+            "invalid value",
+        ),
+        (
+            vec!["analyze", root, "--plugin", "/nonexistent/p.wasm"],
+            "cannot read plugin",
+        ),
+        (
+            vec!["analyze", root, "--policy", "/nonexistent/policy.toml"],
+            "policy.toml",
+        ),
+        (vec!["analyze", root, "--output", "yaml=out.yaml"], "yaml"),
+        (vec!["frobnicate"], "unrecognized subcommand"),
+    ];
+    for (args, expected) in cases {
+        let output = perfwarden(&args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            describe(&output)
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(expected),
+            "{args:?}: expected {expected:?} in stderr: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn invalid_config_names_file_line_and_key() {
+    let dir = project(&[("perfwarden.toml", "jobs = 2\n[limits]\ntimeout = 5\n")]);
+    let output = perfwarden(&["analyze", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("perfwarden.toml:3:") && stderr.contains("timeout"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn pinned_plugin_with_wrong_hash_is_refused() {
+    let wasm = test_plugin("escape");
+    let config = format!(
+        "[[plugins]]\npath = {:?}\nsha256 = \"{}\"\n",
+        wasm.display().to_string(),
+        "ab".repeat(32)
+    );
+    let dir = project(&[("perfwarden.toml", &config)]);
+    let output = perfwarden(&["analyze", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("refusing to load"),
+        "{}",
+        describe(&output)
+    );
+}
+
+#[test]
+fn plugins_list_and_info_describe_user_plugins() {
+    let wasm = test_plugin("escape");
+    let wasm = wasm.to_str().unwrap();
+    let output = perfwarden(&["plugins", "list", "--format", "json", "--plugin", wasm]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let list: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let entry = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["info"]["name"] == "hostile-escape")
+        .unwrap_or_else(|| panic!("{list:#}"));
+    assert_eq!(entry["api_version"], "1.0.0");
+    assert_eq!(entry["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(entry["info"]["patterns"][0], "**/*.sql");
+
+    let output = perfwarden(&["plugins", "info", "hostile-escape", "--plugin", wasm]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("reads paths it was not offered"));
+
+    let output = perfwarden(&["plugins", "info", "no-such-plugin", "--plugin", wasm]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+}

@@ -1,0 +1,129 @@
+//! Hostile plugins end as report entries; the other plugins' results and
+//! the report survive.
+
+use crate::support::{describe, json_report, perfwarden, plugin_entry, project, test_plugin};
+
+const LIMITS: &str = "[limits]\ntimeout_ms = 2000\nmemory_mib = 64\nmax_findings = 1000\n";
+
+#[test]
+fn every_hostile_plugin_becomes_a_report_entry() {
+    let dir = project(&[
+        ("perfwarden.toml", LIMITS),
+        ("db/q.sql", "SELECT 1;\n"),
+        ("secret.txt", "s3cret"),
+    ]);
+    let wrong_version = dir.path().join("wrong-version.wasm");
+    std::fs::write(
+        &wrong_version,
+        wat::parse_str(r#"(component (@custom "perfwarden:api-version" "2.0.0"))"#).unwrap(),
+    )
+    .unwrap();
+    let corrupt = dir.path().join("corrupt.wasm");
+    std::fs::write(&corrupt, b"\0asm\x0d\0\x01\0 this is not a component").unwrap();
+
+    let mut args = vec![
+        "analyze".to_owned(),
+        dir.path().display().to_string(),
+        "--format".into(),
+        "json".into(),
+    ];
+    for name in ["spin", "oom", "flood", "panic", "escape"] {
+        args.extend(["--plugin".into(), test_plugin(name).display().to_string()]);
+    }
+    for extra in [&wrong_version, &corrupt] {
+        args.extend(["--plugin".into(), extra.display().to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = perfwarden(&args);
+    assert_ne!(output.status.code(), Some(2), "{}", describe(&output));
+    let report = json_report(&output);
+
+    let spin = plugin_entry(&report, "hostile-spin");
+    assert_eq!(spin["status"], "timeout", "{spin:#}");
+    let took = spin["duration_ms"].as_u64().unwrap();
+    assert!(took < 2000 + 1000, "deadline 2 s, stopped after {took} ms");
+
+    let oom = plugin_entry(&report, "hostile-oom");
+    assert_eq!(oom["status"], "memory-limit", "{oom:#}");
+    assert!(oom["error"].as_str().unwrap().contains("64 MiB"), "{oom:#}");
+
+    let flood = plugin_entry(&report, "hostile-flood");
+    assert_eq!(flood["status"], "output-limit", "{flood:#}");
+    assert!(
+        flood["error"].as_str().unwrap().contains("200000 findings"),
+        "{flood:#}"
+    );
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["rule"] != "FLOOD001"),
+        "a flooding plugin's output is dropped"
+    );
+
+    let panic = plugin_entry(&report, "hostile-panic");
+    assert_eq!(panic["status"], "trap", "{panic:#}");
+    assert!(
+        panic["error"]
+            .as_str()
+            .unwrap()
+            .contains("panicked on purpose"),
+        "{panic:#}"
+    );
+
+    let escape = plugin_entry(&report, "hostile-escape");
+    assert_eq!(escape["status"], "ok", "{escape:#}");
+    let refused: Vec<&str> = escape["refused_reads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            "/etc/passwd",
+            "../outside.txt",
+            "perfwarden.toml",
+            "src/../perfwarden.toml"
+        ]
+    );
+    let notes: Vec<&str> = report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["plugin"] == "hostile-escape")
+        .map(|n| n["message"].as_str().unwrap())
+        .collect();
+    assert!(notes.iter().all(|n| !n.contains("LEAKED")), "{notes:#?}");
+    assert!(
+        notes.contains(&"read db/q.sql: 10 bytes"),
+        "the offered file is readable: {notes:#?}"
+    );
+
+    let plugins = report["plugins"].as_array().unwrap();
+    let by_source = |file: &str| {
+        plugins
+            .iter()
+            .find(|p| {
+                p["source"]["path"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with(file))
+            })
+            .unwrap_or_else(|| panic!("no entry for {file}: {plugins:#?}"))
+    };
+    let wrong = by_source("wrong-version.wasm");
+    assert_eq!(wrong["status"], "incompatible");
+    let message = wrong["error"].as_str().unwrap();
+    assert!(
+        message.contains("2.0.0") && message.contains("1.0.0"),
+        "{message}"
+    );
+    assert_eq!(by_source("corrupt.wasm")["status"], "invalid");
+
+    assert_eq!(
+        report["limits"]["timeout_ms"], 2000,
+        "limits in force are in the report"
+    );
+}
