@@ -11,12 +11,14 @@ use std::path::PathBuf;
 
 use perfwarden_policy::{JudgeInput, Policy, Status};
 
+use crate::baseline::Baseline;
 use crate::config::{Config, PluginEntry};
 use crate::discovery::{Discovered, glob_set};
 use crate::model::{PluginInfo, PluginSource, PluginStatus};
 use crate::registry::Plugin;
 use crate::report::Report;
 use crate::runtime::{CompileCache, Offered, Runtime};
+use crate::suppress::SuppressionReport;
 use perfwarden_policy::model::{Confidence, RawFinding, RawMetric, RawNote, Span};
 
 /// What the report says about one plugin.
@@ -58,6 +60,9 @@ pub struct Collected {
     pub notes: Vec<RawNote>,
     /// `(rule id, policy ref)` of the rules of plugins that ran successfully.
     pub rules_run: Vec<(String, String)>,
+    /// Artifacts offered to plugins that ran successfully: where
+    /// suppression comments count.
+    pub analyzed_paths: BTreeSet<String>,
 }
 
 /// Inputs shared by every plugin task.
@@ -113,27 +118,64 @@ pub fn load_plugins(
     })
 }
 
+/// How to judge a run.
+pub struct Judging<'a> {
+    pub policy: &'a Policy,
+    /// `--fail-on` (`None`: never fail).
+    pub fail_on: Option<Status>,
+    /// Known findings to hide, with the file they came from.
+    pub baseline: Option<(&'a Baseline, String)>,
+    /// When the run started (for the report's duration).
+    pub started: Instant,
+}
+
 /// Run the plugins on the discovered artifacts and judge the result.
 pub fn analyze(
     session: Session,
     plugins: Vec<Arc<Plugin>>,
     discovered: &Discovered,
-    policy: &Policy,
-    fail_on: Option<Status>,
-    started: Instant,
+    judging: Judging<'_>,
 ) -> Report {
+    let Judging {
+        policy,
+        fail_on,
+        baseline,
+        started,
+    } = judging;
     let root = session.root.clone();
     let limits = session.runtime.limits().clone();
     let collected = run(Arc::new(session), plugins, discovered);
+    let rule_names: BTreeMap<String, String> = collected
+        .infos
+        .iter()
+        .flat_map(|info| &info.rules)
+        .map(|rule| (rule.id.clone(), rule.name.clone()))
+        .collect();
+    let analyzed: Vec<String> = collected.analyzed_paths.iter().cloned().collect();
+    let (findings, suppressions) = crate::suppress::apply(
+        &root,
+        &analyzed,
+        collected.findings,
+        &collected.rules_run,
+        &rule_names,
+    );
+    let (findings, baseline_report) = match baseline {
+        Some((baseline, file)) => {
+            let (kept, report) = baseline.apply(&root, findings, &file);
+            (kept, Some(report))
+        }
+        None => (findings, None),
+    };
     let mut notes = collected.notes;
     notes.extend(crate::report::discovery_notes(discovered));
+    notes.extend(suppression_notes(&suppressions));
     let judgement = policy.judge(JudgeInput {
         plugin_errors: collected
             .plugins
             .iter()
             .filter(|p| p.status.is_failure())
             .count(),
-        findings: collected.findings,
+        findings,
         metrics: collected.metrics,
         notes,
         rules_run: collected.rules_run,
@@ -147,6 +189,35 @@ pub fn analyze(
         fail_on,
         started.elapsed(),
     )
+    .with_suppressions(suppressions)
+    .with_baseline(baseline_report)
+}
+
+/// Unused and invalid suppressions, as notes at their comment.
+fn suppression_notes(report: &SuppressionReport) -> Vec<RawNote> {
+    let at = |path: &str, line: u32| {
+        Some(Span {
+            path: path.to_owned(),
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 1,
+        })
+    };
+    let unused = report.unused.iter().map(|s| RawNote {
+        plugin: "perfwarden".into(),
+        message: format!(
+            "unused suppression of {}: nothing to suppress here any more, remove it",
+            s.rules.join(", ")
+        ),
+        span: at(&s.path, s.line),
+    });
+    let invalid = report.invalid.iter().map(|s| RawNote {
+        plugin: "perfwarden".into(),
+        message: format!("suppression ignored: {}", s.problem),
+        span: at(&s.path, s.line),
+    });
+    unused.chain(invalid).collect()
 }
 
 /// Run every plugin on its artifacts, `jobs` at a time.
@@ -205,6 +276,7 @@ pub fn run(session: Arc<Session>, plugins: Vec<Arc<Plugin>>, discovered: &Discov
 struct PluginOutcome {
     run: PluginRun,
     info: Option<PluginInfo>,
+    offered: Vec<String>,
     findings: Vec<RawFinding>,
     metrics: Vec<RawMetric>,
     notes: Vec<RawNote>,
@@ -233,6 +305,7 @@ impl PluginOutcome {
                 logs: Vec::new(),
             },
             info: None,
+            offered: Vec::new(),
             findings: Vec::new(),
             metrics: Vec::new(),
             notes: Vec::new(),
@@ -286,9 +359,10 @@ fn run_plugin(
         }
     };
     outcome.run.compile_cache = cache_label(session, plugin);
+    outcome.offered = offered.iter().map(|(path, _)| path.clone()).collect();
     let offered_set = Arc::new(Offered {
         root: session.root.clone(),
-        paths: offered.iter().map(|(path, _)| path.clone()).collect(),
+        paths: outcome.offered.iter().cloned().collect(),
     });
     let config = session
         .plugin_settings

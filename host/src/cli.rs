@@ -7,12 +7,14 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use perfwarden_policy::model::RawFinding;
 use perfwarden_policy::{Policy, Status};
 
-use crate::analyze::{self, Loaded, Session};
+use crate::analyze::{self, Judging, Loaded, Session};
+use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::discovery;
-use crate::report::{self, Format};
+use crate::report::{self, Format, Report};
 use crate::runtime::HOST_API_VERSION;
 
 /// Gate backend performance in CI with sandboxed WebAssembly analyzers.
@@ -33,10 +35,15 @@ enum Command {
     /// Show or check a policy.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Record the current findings, or drop fixed ones, so that `analyze
+    /// --baseline` reports only new findings.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
 }
 
+/// What every analysis needs: the project, the policy, the plugins.
 #[derive(Debug, Args)]
-struct AnalyzeArgs {
+struct RunArgs {
     /// Project directory.
     #[arg(default_value = ".")]
     path: PathBuf,
@@ -46,6 +53,21 @@ struct AnalyzeArgs {
     policy: Option<PathBuf>,
     #[command(flatten)]
     common: CommonArgs,
+    /// Plugins run in parallel (default: number of CPUs).
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
+    /// Print nothing on success; only errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Debug, Args)]
+struct AnalyzeArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Hide the findings recorded in this baseline (`perfwarden baseline create`).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// Report format on standard output.
     #[arg(long, value_enum, default_value_t = Format::Terminal)]
     format: Format,
@@ -56,12 +78,26 @@ struct AnalyzeArgs {
     /// Lowest status that fails the run (exit code 1).
     #[arg(long, value_enum, value_name = "STATUS")]
     fail_on: Option<FailOn>,
-    /// Plugins run in parallel (default: number of CPUs).
-    #[arg(long, short = 'j')]
-    jobs: Option<usize>,
-    /// Print nothing on success; only errors.
-    #[arg(long, short)]
-    quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum BaselineCommand {
+    /// Analyze and write every current finding to the baseline file.
+    Create {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Baseline file to write.
+        #[arg(long, value_name = "FILE", default_value = "perfwarden-baseline.json")]
+        output: PathBuf,
+    },
+    /// Analyze and drop the baseline entries that no longer match a finding.
+    Prune {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Baseline file to prune in place.
+        #[arg(long, value_name = "FILE", default_value = "perfwarden-baseline.json")]
+        baseline: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -194,6 +230,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Analyze(args) => analyze(args),
+        Command::Baseline(command) => baseline(command),
         Command::Plugins(PluginsCommand::List { common, format }) => plugins_list(&common, format),
         Command::Plugins(PluginsCommand::Info { name, common }) => plugins_info(&common, &name),
         Command::Policy(PolicyCommand::Show { policy, config }) => {
@@ -252,15 +289,79 @@ fn load_plugins(common: &CommonArgs, config: &Config) -> anyhow::Result<Loaded> 
     })
 }
 
+/// A prepared run: configuration resolved, nothing executed yet.
+struct Prepared {
+    root: PathBuf,
+    config: Config,
+    policy: Policy,
+}
+
+fn prepare(run: &RunArgs) -> anyhow::Result<Prepared> {
+    if !run.path.is_dir() {
+        return Err(usage(format!("{} is not a directory", run.path.display())));
+    }
+    let root = discovery::canonical_root(&run.path)
+        .map_err(|err| usage(format!("{}: {err}", run.path.display())))?;
+    let config = Config::load(&root, run.common.config.as_deref()).map_err(usage)?;
+    let policy = resolve_policy(run.policy.as_deref(), &config)?;
+    Ok(Prepared {
+        root,
+        config,
+        policy,
+    })
+}
+
+/// Discover, run every plugin, judge.
+fn execute(
+    run: &RunArgs,
+    prepared: Prepared,
+    fail_on: Option<Status>,
+    baseline: Option<(&Baseline, String)>,
+    started: Instant,
+) -> anyhow::Result<Report> {
+    let Prepared {
+        root,
+        config,
+        policy,
+    } = prepared;
+    let Loaded {
+        runtime,
+        cache,
+        plugins,
+    } = load_plugins(&run.common, &config)?;
+    let jobs = run
+        .jobs
+        .or(config.jobs)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let discovered = discovery::discover(&root, &config.discovery)
+        .map_err(|err| usage(format!("invalid glob: {err}")))?;
+    let progress = report::progress::Progress::start(run.quiet, plugins.len());
+    let session = Session {
+        runtime,
+        cache,
+        root,
+        plugin_settings: config.plugin_settings,
+        jobs,
+    };
+    let report = analyze::analyze(
+        session,
+        plugins,
+        &discovered,
+        Judging {
+            policy: &policy,
+            fail_on,
+            baseline,
+            started,
+        },
+    );
+    progress.finish();
+    Ok(report)
+}
+
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
-    if !args.path.is_dir() {
-        return Err(usage(format!("{} is not a directory", args.path.display())));
-    }
-    let root = discovery::canonical_root(&args.path)
-        .map_err(|err| usage(format!("{}: {err}", args.path.display())))?;
-    let config = Config::load(&root, args.common.config.as_deref()).map_err(usage)?;
-    let fail_on = match (args.fail_on, config.fail_on.as_deref()) {
+    let prepared = prepare(&args.run)?;
+    let fail_on = match (args.fail_on, prepared.config.fail_on.as_deref()) {
         (Some(fail_on), _) => fail_on,
         (None, Some(text)) => FailOn::parse(text).ok_or_else(|| {
             usage(format!(
@@ -270,42 +371,65 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitStatus> {
         (None, None) => FailOn::Alert,
     };
     let outputs = report::parse_outputs(args.format, &args.output).map_err(usage)?;
-    let policy = resolve_policy(args.policy.as_deref(), &config)?;
-    let Loaded {
-        runtime,
-        cache,
-        plugins,
-    } = load_plugins(&args.common, &config)?;
-    let jobs = args
-        .jobs
-        .or(config.jobs)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    let discovered = discovery::discover(&root, &config.discovery)
-        .map_err(|err| usage(format!("invalid glob: {err}")))?;
-
-    let progress = report::progress::Progress::start(args.quiet, plugins.len());
-    let session = Session {
-        runtime,
-        cache,
-        root,
-        plugin_settings: config.plugin_settings.clone(),
-        jobs,
+    let baseline = match &args.baseline {
+        Some(path) => Some((
+            Baseline::load(path).map_err(usage)?,
+            path.display().to_string(),
+        )),
+        None => None,
     };
-    let report = analyze::analyze(
-        session,
-        plugins,
-        &discovered,
-        &policy,
-        fail_on.threshold(),
-        started,
-    );
-    progress.finish();
-    report::write_outputs(&report, &outputs, args.quiet)?;
+    let baseline = baseline.as_ref().map(|(b, file)| (b, file.clone()));
+    let report = execute(&args.run, prepared, fail_on.threshold(), baseline, started)?;
+    report::write_outputs(&report, &outputs, args.run.quiet)?;
     Ok(if report.verdict.passed {
         ExitStatus::Success
     } else {
         ExitStatus::Violated
     })
+}
+
+fn baseline(command: BaselineCommand) -> anyhow::Result<ExitStatus> {
+    let started = Instant::now();
+    let (run, file, existing) = match &command {
+        BaselineCommand::Create { run, output } => (run, output, None),
+        BaselineCommand::Prune { run, baseline } => (
+            run,
+            baseline,
+            Some(Baseline::load(baseline).map_err(usage)?),
+        ),
+    };
+    let prepared = prepare(run)?;
+    let root = prepared.root.clone();
+    let report = execute(run, prepared, None, None, started)?;
+    let current: Vec<RawFinding> = report
+        .judgement
+        .findings
+        .into_iter()
+        .map(|f| f.finding)
+        .collect();
+    let (baseline, message) = match existing {
+        None => {
+            let baseline = Baseline::from_findings(&root, &current);
+            let message = format!("{}: recorded {} findings", file.display(), current.len());
+            (baseline, message)
+        }
+        Some(existing) => {
+            let (pruned, dropped) = existing.prune(&root, &current);
+            let kept: usize = pruned.entries.iter().map(|e| e.count).sum();
+            (
+                pruned,
+                format!(
+                    "{}: dropped {dropped} fixed findings, {kept} remain",
+                    file.display()
+                ),
+            )
+        }
+    };
+    report::write_atomically(file, baseline.to_json().as_bytes())?;
+    if !run.quiet {
+        eprintln!("{message}");
+    }
+    Ok(ExitStatus::Success)
 }
 
 /// Describe every plugin (compiling those whose info is not cached).

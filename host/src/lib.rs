@@ -11,6 +11,7 @@
 //! judges them; [`report`] renders the judged report.
 
 pub mod analyze;
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod discovery;
@@ -18,3 +19,4 @@ pub mod model;
 pub mod registry;
 pub mod report;
 pub mod runtime;
+pub mod suppress;

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `perfwarden` binary, real `.wasm` components
 //! (built-ins, hostile plugins, the third-party example), real files.
 
+mod baseline;
 mod cli;
 mod sandbox;
 mod support;

@@ -89,3 +89,33 @@ pub fn plugin_entry<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_
         .and_then(|plugins| plugins.iter().find(|p| p["name"] == name))
         .unwrap_or_else(|| panic!("no plugin {name} in {:#}", report["plugins"]))
 }
+
+/// The third-party example plugin (`examples/plugins/env-pools`), built
+/// once per test process as its author would: its own workspace, only the SDK.
+pub fn env_pools_plugin() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let manifest = root().join("examples/plugins/env-pools/Cargo.toml");
+            let target_dir = root().join("target/example-plugin");
+            let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+                .args([
+                    "build",
+                    "--quiet",
+                    "--release",
+                    "--target",
+                    "wasm32-wasip2",
+                    "--manifest-path",
+                ])
+                .arg(&manifest)
+                .arg("--target-dir")
+                .arg(&target_dir)
+                .env_remove("CARGO_TARGET_DIR")
+                .env_remove("RUSTFLAGS")
+                .status()
+                .expect("run cargo");
+            assert!(status.success(), "building the example plugin failed");
+            target_dir.join("wasm32-wasip2/release/env_pools.wasm")
+        })
+        .clone()
+}

@@ -1,34 +1,22 @@
 //! The third-party example plugin builds on its own (depending only on
 //! the SDK) and loads with `--plugin`.
 
-use std::process::Command;
-
-use crate::support::{describe, json_report, perfwarden, plugin_entry, project, root};
+use crate::support::{describe, env_pools_plugin, json_report, perfwarden, plugin_entry, project};
 
 #[test]
 fn example_plugin_builds_and_loads() {
-    let manifest = root().join("examples/plugins/env-pools/Cargo.toml");
-    let target_dir = root().join("target/example-plugin");
-    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--manifest-path",
-        ])
-        .arg(&manifest)
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("RUSTFLAGS")
-        .status()
-        .expect("run cargo");
-    assert!(status.success(), "building the example plugin failed");
-    let wasm = target_dir.join("wasm32-wasip2/release/env_pools.wasm");
+    let wasm = env_pools_plugin();
 
-    let dir = project(&[(".env", "DB_POOL_MAX=50\nDB_STATEMENT_TIMEOUT=0\n")]);
+    let env = "DB_POOL_MAX=50
+DB_STATEMENT_TIMEOUT=0
+# perfwarden-ignore: ENVP001 -- reporting replica: long queries are expected
+DB_STATEMENT_TIMEOUT=0
+# perfwarden-ignore: statement-timeout-disabled
+REPLICA_STATEMENT_TIMEOUT=0
+# perfwarden-ignore: statement-timeout-disabled -- stale, nothing below
+DB_POOL_MIN=5
+";
+    let dir = project(&[(".env", env)]);
     let output = perfwarden(&[
         "analyze",
         dir.path().to_str().unwrap(),

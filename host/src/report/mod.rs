@@ -13,9 +13,11 @@ use clap::ValueEnum;
 use serde::Serialize;
 
 use crate::analyze::PluginRun;
+use crate::baseline::BaselineReport;
 use crate::discovery::Discovered;
 use crate::model::{PluginInfo, PluginSource};
 use crate::runtime::{HOST_API_VERSION, Limits};
+use crate::suppress::SuppressionReport;
 use perfwarden_policy::model::{RawNote, Span};
 use perfwarden_policy::{Judgement, Status};
 
@@ -120,6 +122,11 @@ pub struct Report {
     #[serde(flatten)]
     pub judgement: Judgement,
     pub plugins: Vec<PluginRun>,
+    /// Inline suppressions: applied, unused, invalid.
+    pub suppressions: SuppressionReport,
+    /// The baseline in use: how many findings it hid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineReport>,
 }
 
 impl Report {
@@ -156,7 +163,21 @@ impl Report {
             verdict: Verdict { fail_on, passed },
             judgement,
             plugins,
+            suppressions: SuppressionReport::default(),
+            baseline: None,
         }
+    }
+
+    /// Record what the baseline did.
+    pub fn with_baseline(mut self, baseline: Option<BaselineReport>) -> Self {
+        self.baseline = baseline;
+        self
+    }
+
+    /// Record what inline suppressions did.
+    pub fn with_suppressions(mut self, suppressions: SuppressionReport) -> Self {
+        self.suppressions = suppressions;
+        self
     }
 }
 
@@ -237,7 +258,7 @@ fn render(
 
 /// Write through a temporary file in the same directory, then rename: a
 /// reader never sees half a report.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use anyhow::Context as _;
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
