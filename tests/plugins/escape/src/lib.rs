@@ -6,7 +6,7 @@ use perfwarden_sdk::{
 };
 
 #[derive(Default)]
-struct Hostile;
+pub struct Hostile;
 
 impl Analyzer for Hostile {
     fn info(&self) -> PluginInfo {

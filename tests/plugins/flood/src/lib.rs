@@ -21,7 +21,7 @@ declare_rule! {
 }
 
 #[derive(Default)]
-struct Hostile;
+pub struct Hostile;
 
 impl Analyzer for Hostile {
     fn info(&self) -> PluginInfo {

@@ -5,7 +5,7 @@ use perfwarden_sdk::{
 };
 
 #[derive(Default)]
-struct Noop;
+pub struct Noop;
 
 impl Analyzer for Noop {
     fn info(&self) -> PluginInfo {

@@ -5,7 +5,7 @@ use perfwarden_sdk::{
 };
 
 #[derive(Default)]
-struct Hostile;
+pub struct Hostile;
 
 impl Analyzer for Hostile {
     fn info(&self) -> PluginInfo {
