@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Built-in analyzers: `plugins/<name>`, package `perfwarden-plugin-<name>`.
-const BUILTINS: &[&str] = &[];
+const BUILTINS: &[&str] = &["configs", "loadtest", "nodejs", "sql", "wordpress"];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));

@@ -169,9 +169,9 @@ fn load_user(path: &PathBuf, pinned: Option<&str>) -> Result<Plugin, RegistryErr
     Ok(plugin)
 }
 
-/// Names of the embedded built-ins, in load order.
-pub fn builtin_names() -> impl Iterator<Item = &'static str> {
-    builtins::BUILTINS.iter().map(|(name, _)| *name)
+/// The embedded built-ins: `(name, component bytes)`, in load order.
+pub fn builtin_components() -> &'static [(&'static str, &'static [u8])] {
+    builtins::BUILTINS
 }
 
 #[cfg(test)]

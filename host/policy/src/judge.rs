@@ -383,6 +383,10 @@ fn judge_metric(
         Judge::RateWindow { .. } => rate_value(metric),
         _ => base_value(metric, rule),
     };
+    if !metric.value.is_finite() {
+        judged.note = Some("the value is not a finite number".to_owned());
+        return judged;
+    }
     let Some(value) = value else {
         let note = format!(
             "unit `{}` of {} cannot be compared with the policy's `{}`",
@@ -425,18 +429,20 @@ fn judge_metric(
         }
     };
     judged.status = status;
-    judged.score = Some(curve.unwrap_or_else(|| {
+    let score = curve.unwrap_or_else(|| {
         status
             .rank()
             .map_or(0.0, |rank| compiled.scoring.status_score[usize::from(rank)])
-    }));
+    });
+    // Four decimals are plenty and keep reports readable.
+    judged.score = Some((score * 10_000.0).round() / 10_000.0);
     judged
 }
 
 /// The metric's value in the base unit of the row's dimension.
 fn base_value(metric: &RawMetric, rule: &MetricRule) -> Option<f64> {
     let (dimension, size) = units::unit(&metric.unit)?;
-    (dimension == rule.dimension && metric.value.is_finite()).then(|| metric.value * size)
+    (dimension == rule.dimension && metric.value.is_finite()).then_some(metric.value * size)
 }
 
 /// A rate-limit metric's value in base units: a limit is a count, a window
@@ -448,7 +454,7 @@ fn rate_value(metric: &RawMetric) -> Option<f64> {
     } else {
         Dimension::Count
     };
-    (dimension == expected && metric.value.is_finite()).then(|| metric.value * size)
+    (dimension == expected && metric.value.is_finite()).then_some(metric.value * size)
 }
 
 /// Lower is better: at or under target met, at or under acceptable
@@ -960,24 +966,20 @@ fn compare_raw_metrics(a: &RawMetric, b: &RawMetric) -> std::cmp::Ordering {
 }
 
 fn compare_judged_metrics(a: &JudgedMetric, b: &JudgedMetric) -> std::cmp::Ordering {
-    (
-        &a.area,
-        &a.policy_ref,
-        &a.name,
-        &a.labels,
-        &a.plugin,
-        &a.unit,
-        &a.span,
-    )
-        .cmp(&(
-            &b.area,
-            &b.policy_ref,
-            &b.name,
-            &b.labels,
-            &b.plugin,
-            &b.unit,
-            &b.span,
-        ))
+    // Judged metrics by area first; those no row judges last.
+    let row = |m: &JudgedMetric| (m.area.is_none(), m.area.clone(), m.policy_ref.clone());
+    let what = |m: &JudgedMetric| {
+        (
+            m.name.clone(),
+            m.labels.clone(),
+            m.plugin.clone(),
+            m.unit.clone(),
+            m.span.clone(),
+        )
+    };
+    row(a)
+        .cmp(&row(b))
+        .then_with(|| what(a).cmp(&what(b)))
         .then_with(|| match (a.value, b.value) {
             (Some(x), Some(y)) => x.total_cmp(&y),
             (x, y) => x.is_some().cmp(&y.is_some()),

@@ -19,6 +19,30 @@
 //! - Errors name the file, line, column and key path that set the bad value:
 //!   `policies/x.toml:12:1: latency.p95.alert: expected a duration or number of ms`.
 //!
+//! ```
+//! use perfwarden_policy::model::RawMetric;
+//! use perfwarden_policy::{JudgeInput, Policy, Status};
+//!
+//! // What a perfwarden.toml's `[policy.latency.p95]` section amounts to.
+//! let policy = Policy::default_policy()
+//!     .extend("[latency.p95]\nalert = \"800ms\"\n", "perfwarden.toml")?;
+//! let p95 = RawMetric {
+//!     name: "http.latency".into(),
+//!     value: 0.9,
+//!     unit: "s".into(),
+//!     samples: Some(12_000),
+//!     labels: [("percentile".to_owned(), "p95".to_owned())].into(),
+//!     span: None,
+//!     plugin: "loadtest".into(),
+//! };
+//! let judgement = policy.judge(JudgeInput { metrics: vec![p95], ..JudgeInput::default() });
+//! let judged = judgement.metrics.iter().find(|m| m.value == Some(0.9)).expect("judged");
+//! assert_eq!(judged.status, Status::Alert);
+//! assert_eq!(judged.policy_ref.as_deref(), Some("latency.p95"));
+//! assert!(judgement.violates(Status::Alert));
+//! # Ok::<(), perfwarden_policy::PolicyError>(())
+//! ```
+//!
 //! # Statuses
 //! A band row (`target`, optional `acceptable`, optional `alert`) grades a
 //! value, lower is better: at or under `target` is `met`, at or under
@@ -92,7 +116,6 @@ pub use judge::{
 };
 pub use schema::Direction;
 pub use status::Status;
-pub use units::Dimension;
 
 use schema::Compiled;
 use source::Locator;
@@ -218,9 +241,18 @@ fn first_error(mut errors: Vec<PolicyError>) -> PolicyError {
     errors.swap_remove(0)
 }
 
+/// The policy as TOML, `[policy]` first (the rest in key order).
 fn render(table: &Table) -> String {
-    toml::to_string_pretty(table)
-        .unwrap_or_else(|err| format!("# cannot render the policy: {err}\n"))
+    let mut rest = table.clone();
+    let mut identity = Table::new();
+    if let Some(policy) = rest.remove("policy") {
+        identity.insert("policy".to_owned(), policy);
+    }
+    let pretty = |table: &Table| {
+        toml::to_string_pretty(table)
+            .unwrap_or_else(|err| format!("# cannot render the policy: {err}\n"))
+    };
+    format!("{}\n{}", pretty(&identity), pretty(&rest))
 }
 
 /// Parse `text`, resolve what it extends, merge, validate.
@@ -255,6 +287,13 @@ fn build(
         }
     };
     let names_itself = identity.is_some_and(|policy| policy.contains_key("name"));
+    // `extends = "default"` alone changes nothing: keep the base's identity.
+    let overrides_something = document.table.iter().any(|(key, value)| {
+        key != "policy"
+            || value
+                .as_table()
+                .is_some_and(|p| p.keys().any(|k| k != "extends"))
+    });
 
     let (mut table, mut locator) = match (extends.as_deref(), base) {
         (None | Some("default"), Some(base)) => (base.table.clone(), base.locator.clone()),
@@ -291,7 +330,7 @@ fn build(
         .or_insert_with(|| Value::Table(Table::new()));
     if let Value::Table(policy) = policy {
         policy.remove("extends");
-        if !names_itself {
+        if !names_itself && (overrides_something || !has_base) {
             let own_name = file_stem(origin);
             let name = match (has_base, base_name) {
                 (true, Some(base)) => format!("{base} + {own_name}"),

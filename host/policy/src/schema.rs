@@ -15,13 +15,14 @@ use crate::units::{self, Dimension};
 /// Sections whose rows judge metrics against bands.
 const BAND_SECTIONS: [&str; 4] = ["latency", "throughput", "database", "tracking"];
 /// Sections with a fixed meaning besides policy entries.
-const RESERVED: [&str; 6] = [
+const RESERVED: [&str; 7] = [
     "policy",
     "judging",
     "scoring",
     "endpoint_classes",
     "escalations",
     "checklist",
+    "tools",
 ];
 const ENTRY_KEYS: [&str; 4] = ["status", "area", "title", "seed"];
 
@@ -153,18 +154,27 @@ pub(crate) fn compile(table: &Table, locator: &Locator) -> Result<Compiled, Vec<
     let mut cx = Cx {
         locator,
         errors: Vec::new(),
+        declared_entries: BTreeSet::new(),
+        declared_rows: BTreeSet::new(),
     };
     let compiled = cx.compile(table);
     if cx.errors.is_empty() {
         Ok(compiled)
     } else {
-        Err(cx.errors)
+        // In file order, as `policy check` prints them.
+        let mut errors = cx.errors;
+        errors.sort_by(|a, b| a.location().cmp(&b.location()));
+        Err(errors)
     }
 }
 
 struct Cx<'a> {
     locator: &'a Locator,
     errors: Vec<PolicyError>,
+    /// Entries and metric rows the policy declares, valid or not, so a
+    /// broken entry is reported once rather than again by every reference.
+    declared_entries: BTreeSet<String>,
+    declared_rows: BTreeSet<String>,
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -225,6 +235,19 @@ impl Cx<'_> {
             }
         }
         out
+    }
+
+    /// `enabled = false` switches a metric row or an escalation off.
+    fn enabled(&mut self, table: &Table, path: &str) -> bool {
+        match table.get("enabled") {
+            None | Some(Value::Boolean(true)) => true,
+            Some(Value::Boolean(false)) => false,
+            Some(other) => {
+                let message = format!("expected a boolean, found {}", type_name(other));
+                self.error(&join(path, "enabled"), message);
+                true
+            }
+        }
     }
 
     fn string(&mut self, table: &Table, path: &str, key: &str) -> Option<String> {
@@ -359,11 +382,15 @@ impl Cx<'_> {
             };
             if BAND_SECTIONS.contains(&section.as_str()) {
                 for (path, row) in self.children(table, &render_key(section)) {
+                    self.declared_rows.insert(path.clone());
+                    if row.contains_key("status") {
+                        self.declared_entries.insert(path.clone());
+                    }
                     if let Some(rule) = self.band_row(section, &path, row) {
-                        if row.contains_key("status") {
-                            if let Some(entry) = self.entry(&path, row, &rule.area) {
-                                entries.insert(path.clone(), entry);
-                            }
+                        if row.contains_key("status")
+                            && let Some(entry) = self.entry(&path, row, &rule.area)
+                        {
+                            entries.insert(path.clone(), entry);
                         }
                         rules.push(rule);
                     }
@@ -375,8 +402,9 @@ impl Cx<'_> {
         rules.sort_by(|a, b| a.id.cmp(&b.id));
         self.cross_check_rules(&rules, &classes, &default_class);
 
+        self.tools(root);
         let escalations = self.escalations(root);
-        let checklist = self.checklist(root, &entries, &rules);
+        let checklist = self.checklist(root);
         Compiled {
             name,
             version,
@@ -567,8 +595,12 @@ impl Cx<'_> {
                 "action",
                 "seed",
                 "status",
+                "enabled",
             ],
         );
+        if !self.enabled(row, path) {
+            return None;
+        }
         let metric = self.required_string(row, path, "metric");
         let title = self.required_string(row, path, "title");
         let area = self
@@ -699,6 +731,10 @@ impl Cx<'_> {
                 "anti_patterns" => &["problem", "solution"],
                 _ => &[],
             };
+            self.declared_entries.insert(path.clone());
+            for suffix in ["", ".min", ".max", ".idle_timeout"] {
+                self.declared_rows.insert(format!("{path}{suffix}"));
+            }
             let allowed: Vec<&str> = ENTRY_KEYS.iter().chain(extras).copied().collect();
             self.check_keys(row, &path, &allowed);
             let Some(entry) = self.entry(&path, row, section) else {
@@ -733,10 +769,10 @@ impl Cx<'_> {
             self.string(row, path, key);
         }
         for key in ["max_page_items", "min_items"] {
-            if let Some(n) = self.number(row, path, key) {
-                if n < 0.0 {
-                    self.error(&join(path, key), "must not be negative");
-                }
+            if let Some(n) = self.number(row, path, key)
+                && n < 0.0
+            {
+                self.error(&join(path, key), "must not be negative");
             }
         }
         self.quantity(row, path, "threshold", "ms");
@@ -814,10 +850,10 @@ impl Cx<'_> {
         let min = self.quantity(row, path, "min", "connections");
         let max = self.quantity(row, path, "max", "connections");
         let idle = self.quantity(row, path, "idle_timeout", "s");
-        if let (Some(min), Some(max)) = (min, max) {
-            if min > max {
-                self.error(&join(path, "max"), "must not be below min");
-            }
+        if let (Some(min), Some(max)) = (min, max)
+            && min > max
+        {
+            self.error(&join(path, "max"), "must not be below min");
         }
         let Some(resource) = resource else {
             return Vec::new();
@@ -883,6 +919,7 @@ impl Cx<'_> {
 
     fn data_classes(&mut self, path: &str, table: &Table, rules: &mut Vec<MetricRule>) {
         for (class_path, class) in self.children(table, path) {
+            self.declared_rows.insert(format!("{class_path}.ttl"));
             self.check_keys(class, &class_path, &["label", "strategy", "ttl", "seed"]);
             let label = self.required_string(class, &class_path, "label");
             self.string(class, &class_path, "strategy");
@@ -912,14 +949,16 @@ impl Cx<'_> {
     }
 
     fn cross_check_rules(&mut self, rules: &[MetricRule], classes: &[ClassRule], default: &str) {
-        let ids: BTreeSet<&str> = rules
+        let restating: BTreeSet<&str> = rules
             .iter()
-            .filter(|rule| rule.judged_by.is_none())
+            .filter(|rule| rule.judged_by.is_some())
             .map(|rule| rule.id.as_str())
             .collect();
         for rule in rules {
             if let Some(target) = &rule.judged_by {
-                if !ids.contains(target.as_str()) {
+                let judging =
+                    self.declared_rows.contains(target) && !restating.contains(target.as_str());
+                if !judging {
                     let message = format!("`{target}` is not a metric row of this policy");
                     self.error(&join(&rule.id, "judged_by"), message);
                 }
@@ -931,6 +970,20 @@ impl Cx<'_> {
                     self.error(&join(&join(&rule.id, "where"), "class"), message);
                 }
             }
+        }
+    }
+
+    /// `[tools.<type>]`: the seed's recommended diagnostic tools. Judges
+    /// nothing; validated so a typo is still caught.
+    fn tools(&mut self, root: &Table) {
+        let Some(table) = self.table(root, "", "tools") else {
+            return;
+        };
+        for (path, row) in self.children(table, "tools") {
+            self.check_keys(row, &path, &["tools", "usage", "seed"]);
+            self.strings(row, &path, "tools");
+            self.string(row, &path, "usage");
+            self.string(row, &path, "seed");
         }
     }
 
@@ -952,8 +1005,12 @@ impl Cx<'_> {
                     "above",
                     "below",
                     "unit",
+                    "enabled",
                 ],
             );
+            if !self.enabled(row, &path) {
+                continue;
+            }
             let situation = self.required_string(row, &path, "situation");
             let action = self.required_string(row, &path, "action");
             let owner = self.required_string(row, &path, "owner");
@@ -989,12 +1046,7 @@ impl Cx<'_> {
         out
     }
 
-    fn checklist(
-        &mut self,
-        root: &Table,
-        entries: &BTreeMap<String, Entry>,
-        rules: &[MetricRule],
-    ) -> Vec<(String, Vec<ChecklistRule>)> {
+    fn checklist(&mut self, root: &Table) -> Vec<(String, Vec<ChecklistRule>)> {
         let Some(table) = self.table(root, "", "checklist") else {
             return Vec::new();
         };
@@ -1036,13 +1088,17 @@ impl Cx<'_> {
                 let refs = self.strings(item, &item_path, "refs");
                 let metrics = self.strings(item, &item_path, "metrics");
                 for (i, pattern) in refs.iter().enumerate() {
-                    if !entries.keys().any(|key| glob_match(pattern, key)) {
+                    if !self
+                        .declared_entries
+                        .iter()
+                        .any(|key| glob_match(pattern, key))
+                    {
                         let message = format!("`{pattern}` matches no policy entry");
                         self.error(&format!("{item_path}.refs[{i}]"), message);
                     }
                 }
                 for (i, pattern) in metrics.iter().enumerate() {
-                    if !rules.iter().any(|rule| glob_match(pattern, &rule.id)) {
+                    if !self.declared_rows.iter().any(|id| glob_match(pattern, id)) {
                         let message = format!("`{pattern}` matches no metric row");
                         self.error(&format!("{item_path}.metrics[{i}]"), message);
                     }

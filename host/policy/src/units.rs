@@ -5,12 +5,10 @@
 //! durations, a fraction for ratios, events per second for rates, and plain
 //! numbers for counts.
 
-use serde::Serialize;
 use toml::Value;
 
 /// What a quantity measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dimension {
     /// Base unit: milliseconds.
     Duration,

@@ -145,6 +145,17 @@ fn incompatible_units_are_no_data_with_a_note() {
             .iter()
             .any(|n| n.starts_with("latency.p95 (loadtest)"))
     );
+    let nan = judge_metrics(&policy, vec![p95(f64::NAN, "ms")]);
+    let nan = nan
+        .metrics
+        .iter()
+        .find(|m| m.plugin.is_some())
+        .expect("entry");
+    assert_eq!(nan.status, Status::NoData);
+    assert_eq!(
+        nan.note.as_deref(),
+        Some("the value is not a finite number")
+    );
     let unknown = judged(&policy, metric("jvm.gc_pause", 3.0, "ms", &[]));
     assert_eq!(unknown.status, Status::NoData);
     assert_eq!(
@@ -776,4 +787,47 @@ fn overrides_merge_into_the_default() {
     assert_eq!(alone.name(), "tiny");
     assert_eq!(status(&alone, p95(200.0, "ms")), Status::AtRisk);
     assert_eq!(alone.status_of("queries.n_plus_one"), None);
+}
+
+#[test]
+fn rows_and_escalations_can_be_switched_off() {
+    let policy = Policy::default_policy()
+        .extend(
+            "[throughput.read]\nenabled = false\n[escalations.p95_war_room]\nenabled = false\n",
+            "perfwarden.toml",
+        )
+        .expect("valid");
+    let judgement = judge_metrics(
+        &policy,
+        vec![metric(
+            "http.latency",
+            1_500.0,
+            "ms",
+            &[("percentile", "p95"), ("endpoint", "GET /a")],
+        )],
+    );
+    assert!(judgement.escalations.is_empty());
+    assert!(
+        !judgement
+            .metrics
+            .iter()
+            .any(|m| m.policy_ref.as_deref() == Some("throughput.read"))
+    );
+    let bad = Policy::default_policy()
+        .extend("[latency.p95]\nenabled = \"no\"\n", "perfwarden.toml")
+        .expect_err("not a boolean");
+    assert_eq!(
+        bad.to_string(),
+        "perfwarden.toml:2:1: latency.p95.enabled: expected a boolean, found a string"
+    );
+}
+
+#[test]
+fn extending_with_nothing_keeps_the_identity() {
+    let default = Policy::default_policy();
+    let same = default
+        .extend("\n\nextends = \"default\"\n", "perfwarden.toml")
+        .expect("valid");
+    assert_eq!(same.name(), "default");
+    assert_eq!(same.sha256(), default.sha256());
 }

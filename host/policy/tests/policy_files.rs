@@ -93,6 +93,7 @@ fn default_toml_keeps_seed_traceability() {
         "Métriques de Suivi",
         "Points d'Escalade",
         "Checklist par Phase",
+        "Outils de Diagnostic",
     ] {
         assert!(
             text.lines()

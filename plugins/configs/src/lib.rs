@@ -1,9 +1,239 @@
-//! configs analyzer.
+//! `configs`: reads the configuration files where a team sets its cache,
+//! pooling and rate-limit policies (redis.conf and `redis-server` flags,
+//! nginx, Rails database.yml, Spring application.yml/.properties,
+//! pgbouncer.ini, `.env` / schema.prisma connection URLs, Sequelize/Knex
+//! JSON, node-postgres/mysql2 pools) and reports the effective values as
+//! metrics (library defaults named when unset) plus facts as findings.
+//!
+//! Each file is parsed once by the parser of its grammar; all rules and
+//! metrics of the file run over that parse. nginx files are parsed first
+//! and analysed together so `include`s are followed.
 
+pub mod parse;
+pub mod pools;
+pub mod rules;
+pub mod sources;
+pub mod template;
+pub mod units;
+
+use perfwarden_sdk::vocabulary::{self, label, unit};
 use perfwarden_sdk::{
-    Analyzer, Artifact, Config, Context, Output, PluginInfo, Result, export_analyzer,
+    Analyzer, Artifact, Config, Context, Metric, Output, PluginInfo, Result, Span, export_analyzer,
 };
 
+use rules::*;
+use sources::redis::RedisServer;
+
+/// Label naming where a default value comes from (with `derivation=default`).
+pub const DEFAULT_SOURCE: &str = "default_source";
+
+/// Plugin settings (`[plugin.configs]` in perfwarden.toml).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Login attempts the policy allows per window (seed policy: 5).
+    pub login_limit: f64,
+    /// Login policy window in seconds (seed policy: 15 min).
+    pub login_window_s: f64,
+}
+
+impl Settings {
+    fn from_config(config: &Config) -> Result<Self> {
+        Ok(Self {
+            login_limit: config.get("login_limit")?.unwrap_or(5.0),
+            login_window_s: config.get("login_window_s")?.unwrap_or(900.0),
+        })
+    }
+}
+
+/// The configuration format of a file, from its name (and, for `.conf`
+/// files, a look at its directives).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// redis.conf.
+    Redis,
+    /// nginx configuration or fragment (Jinja templates included).
+    Nginx,
+    /// Rails config/database.yml.
+    RailsDatabase,
+    /// Spring Boot application.yml / .properties.
+    Spring,
+    /// pgbouncer.ini.
+    PgBouncer,
+    /// `.env` files.
+    Dotenv,
+    /// schema.prisma.
+    Prisma,
+    /// Sequelize / Knex JSON config.
+    JsonDb,
+    /// docker compose file.
+    Compose,
+    /// JavaScript / TypeScript module creating pools.
+    JsCode,
+}
+
+/// Classify a file; `None` for files this plugin does not read.
+pub fn format_of(path: &str, text: &str) -> Option<Format> {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let ext_of = |n: &str| n.rsplit_once('.').map_or("", |(_, e)| e).to_owned();
+    let ext = ext_of(name);
+    let is_conf = name.ends_with(".conf") || name.ends_with(".conf.j2");
+    Some(if name.contains("redis") && is_conf {
+        Format::Redis
+    } else if name == "database.yml" || name == "database.yml.erb" {
+        Format::RailsDatabase
+    } else if (name.starts_with("application") || name.starts_with("bootstrap"))
+        && matches!(ext.as_str(), "yml" | "yaml" | "properties")
+    {
+        Format::Spring
+    } else if name == "pgbouncer.ini" || (ext == "ini" && text.contains("[pgbouncer]")) {
+        Format::PgBouncer
+    } else if name == ".env" || name.starts_with(".env.") {
+        Format::Dotenv
+    } else if ext == "prisma" {
+        Format::Prisma
+    } else if name == "knexfile.json"
+        || lower.ends_with("config/config.json")
+        || (name.contains("sequelize") && ext == "json")
+    {
+        Format::JsonDb
+    } else if (name.starts_with("docker-compose") || name.starts_with("compose"))
+        && matches!(ext.as_str(), "yml" | "yaml")
+    {
+        Format::Compose
+    } else if matches!(ext.as_str(), "js" | "ts" | "mjs" | "cjs") {
+        Format::JsCode
+    } else if is_conf
+        || lower.contains("nginx")
+        || lower.contains("sites-enabled/")
+        || lower.contains("sites-available/")
+    {
+        // Other tools use `.conf` too (supervisord, fail2ban...): the first
+        // directive tells nginx and Redis apart from them.
+        let nginx_dir = lower.contains("nginx") || lower.contains("sites-");
+        let foreign_ext = !matches!(
+            ext.as_str(),
+            "" | "conf" | "j2" | "jinja" | "jinja2" | "types" | "nginx" | "default"
+        );
+        if foreign_ext && !is_conf {
+            return None;
+        }
+        match sniff(text) {
+            Some(format) => format,
+            None if nginx_dir => Format::Nginx,
+            None => return None,
+        }
+    } else {
+        return None;
+    })
+}
+
+/// Directives that start nginx files (main, fragment or params file).
+const NGINX_FIRST: &[&str] = &[
+    "user",
+    "worker_processes",
+    "worker_rlimit_nofile",
+    "events",
+    "http",
+    "stream",
+    "mail",
+    "server",
+    "upstream",
+    "location",
+    "include",
+    "map",
+    "geo",
+    "limit_req_zone",
+    "limit_conn_zone",
+    "proxy_cache_path",
+    "fastcgi_cache_path",
+    "pid",
+    "error_log",
+    "access_log",
+    "load_module",
+    "log_format",
+    "proxy_pass",
+    "root",
+    "listen",
+    "server_name",
+    "add_header",
+    "gzip",
+    "sendfile",
+    "keepalive_timeout",
+    "client_max_body_size",
+    "set",
+    "if",
+    "return",
+    "rewrite",
+    "types",
+    "charset",
+    "fastcgi_param",
+    "uwsgi_param",
+    "scgi_param",
+    "proxy_set_header",
+    "ssl_certificate",
+    "ssl_protocols",
+    "expires",
+    "try_files",
+    "index",
+    "default_type",
+    "resolver",
+    "allow",
+    "deny",
+];
+
+/// Directives that start Redis configs and that nginx does not have.
+const REDIS_FIRST: &[&str] = &[
+    "bind",
+    "port",
+    "protected-mode",
+    "daemonize",
+    "maxmemory",
+    "maxmemory-policy",
+    "appendonly",
+    "save",
+    "requirepass",
+    "databases",
+    "timeout",
+    "tcp-keepalive",
+    "loglevel",
+    "logfile",
+    "dir",
+    "dbfilename",
+    "replicaof",
+    "slaveof",
+    "cluster-enabled",
+    "unixsocket",
+    "tcp-backlog",
+    "supervised",
+    "pidfile",
+    "rename-command",
+];
+
+/// nginx or Redis from the first directive, skipping comments and Jinja tags.
+fn sniff(text: &str) -> Option<Format> {
+    let line = text.lines().map(str::trim).find(|l| {
+        !(l.is_empty()
+            || l.starts_with('#')
+            || l.starts_with("{%")
+            || l.starts_with("{#")
+            || l.starts_with("{{"))
+    })?;
+    let word = line
+        .split(|c: char| c.is_whitespace() || c == ';' || c == '{')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if REDIS_FIRST.contains(&word.as_str()) {
+        Some(Format::Redis)
+    } else if NGINX_FIRST.contains(&word.as_str()) {
+        Some(Format::Nginx)
+    } else {
+        None
+    }
+}
+
+/// The `configs` analyzer.
 #[derive(Default)]
 pub struct Plugin;
 
@@ -12,14 +242,188 @@ impl Analyzer for Plugin {
         PluginInfo::new(
             "configs",
             env!("CARGO_PKG_VERSION"),
-            "SQL queries, migrations and database diagnostics",
+            "Cache, connection-pool, timeout and rate-limit settings in Redis, nginx, database and app configs",
         )
-        .patterns(["**/*.configs"])
+        .patterns([
+            "**/*.conf",
+            "**/*.conf.j2",
+            "**/nginx/**",
+            "**/sites-enabled/*",
+            "**/sites-available/*",
+            "**/database.yml",
+            "**/application*.yml",
+            "**/application*.yaml",
+            "**/application*.properties",
+            "**/bootstrap*.yml",
+            "**/pgbouncer.ini",
+            "**/.env",
+            "**/.env.*",
+            "**/*.prisma",
+            "**/knexfile.json",
+            "**/config/config.json",
+            "**/docker-compose*.yml",
+            "**/docker-compose*.yaml",
+            "**/compose.yml",
+            "**/compose.yaml",
+            "**/db.js",
+            "**/db.ts",
+            "**/database.js",
+            "**/database.ts",
+            "**/pool.js",
+            "**/pool.ts",
+            "**/prismaClient.js",
+            "**/prismaClient.ts",
+        ])
+        .rules(rules::ALL)
     }
 
-    fn analyze(&self, _cx: &Context, _artifacts: &[Artifact], _config: &Config) -> Result<Output> {
-        Ok(Output::default())
+    fn analyze(&self, cx: &Context, artifacts: &[Artifact], config: &Config) -> Result<Output> {
+        let settings = Settings::from_config(config)?;
+        let mut out = Output::default();
+        let mut texts: Vec<(&str, String, Format)> = Vec::with_capacity(artifacts.len());
+        for artifact in artifacts {
+            let text = match cx.read_to_string(&artifact.path) {
+                Ok(text) => text,
+                Err(err) => {
+                    out.note(
+                        format!("cannot read {}: {err}", artifact.path),
+                        Some(Span::file(&artifact.path)),
+                    );
+                    continue;
+                }
+            };
+            if let Some(format) = format_of(&artifact.path, &text) {
+                texts.push((artifact.path.as_str(), text, format));
+            }
+        }
+        let nginx_inputs: Vec<(&str, &str)> = texts
+            .iter()
+            .filter(|(_, _, f)| *f == Format::Nginx)
+            .map(|(p, t, _)| (*p, t.as_str()))
+            .collect();
+        if !nginx_inputs.is_empty() {
+            analyze_nginx(&nginx_inputs, &settings, &mut out);
+        }
+        for (path, text, format) in &texts {
+            analyze_file(path, text, *format, &mut out);
+        }
+        Ok(out)
     }
 }
 
+fn analyze_nginx(inputs: &[(&str, &str)], settings: &Settings, out: &mut Output) {
+    let model = sources::nginx::Model::build(inputs, out);
+    sources::nginx::metrics(&model, out);
+    nginx_cache_without_valid::check(&model, out);
+    nginx_cache_without_stale_protection::check(&model, out);
+    login_without_rate_limit::check(&model, out);
+    login_rate_limit_looser_than_policy::check(&model, settings, out);
+    upstream_timeout_default::check(&model, out);
+    upstream_without_keepalive::check(&model, out);
+}
+
+fn check_redis(server: &RedisServer, out: &mut Output) {
+    redis_maxmemory_unset::check(server, out);
+    redis_noeviction_cache::check(server, out);
+}
+
+fn analyze_file(path: &str, text: &str, format: Format, out: &mut Output) {
+    let pools = match format {
+        Format::Nginx => return,
+        Format::Redis => {
+            let server = RedisServer {
+                conf: sources::redis::read_conf(path, text, out),
+                path: path.to_owned(),
+                line: None,
+                cache: sources::redis::names_a_cache(path),
+            };
+            check_redis(&server, out);
+            return;
+        }
+        Format::Compose => {
+            for (_, server) in sources::redis::compose_servers(path, text, out) {
+                check_redis(&server, out);
+            }
+            return;
+        }
+        Format::RailsDatabase => sources::rails::pools(path, text, out),
+        Format::Spring => {
+            let mut pools = Vec::new();
+            for props in sources::spring::read(path, text, out) {
+                spring_cache_without_ttl::check(&props, path, out);
+                if let Some((ttl, line)) = props.get("spring.cache.redis.timetolive") {
+                    match units::spring_duration_s(ttl, 0.001) {
+                        Some(secs) => out.metric(
+                            Metric::new(vocabulary::CACHE_TTL, secs, unit::S)
+                                .label(label::CACHE, "spring-cache-redis")
+                                .span(Span::line(path, line)),
+                        ),
+                        None => out.note(
+                            format!("{path}: `spring.cache.redis.time-to-live` = `{ttl}` is not a duration"),
+                            Some(Span::line(path, line)),
+                        ),
+                    }
+                }
+                pools.extend(sources::spring::pools(path, &props, out));
+            }
+            pools
+        }
+        Format::PgBouncer => sources::pgbouncer::pools(path, text, out),
+        Format::Dotenv => sources::env::dotenv_pools(path, text, out),
+        Format::Prisma => sources::env::prisma_pools(path, text, out),
+        Format::JsonDb => sources::jsconfig::json_pools(path, text, out),
+        Format::JsCode => sources::jsconfig::code_pools(path, text, out),
+    };
+    pools::emit(&pools, path, out);
+    database_without_statement_timeout::check(&pools, path, out);
+}
+
 export_analyzer!(Plugin);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_from_names_and_first_directives() {
+        let cases = [
+            ("deploy/redis-cache.conf", "", Some(Format::Redis)),
+            (
+                "conf/cache.conf",
+                "# c\nmaxmemory 1gb\n",
+                Some(Format::Redis),
+            ),
+            (
+                "conf.d/api.conf",
+                "# c\n{% block x %}\nserver {\n",
+                Some(Format::Nginx),
+            ),
+            ("etc/supervisord.conf", "[program:web]\ncommand=x\n", None),
+            ("deploy/nginx/mime.types", "types {\n", Some(Format::Nginx)),
+            (
+                "deploy/nginx/Dockerfile",
+                "FROM nginx\n",
+                Some(Format::Nginx),
+            ),
+            ("deploy/nginx/README.md", "server {", None),
+            ("config/database.yml", "", Some(Format::RailsDatabase)),
+            (
+                "src/main/resources/application-prod.properties",
+                "",
+                Some(Format::Spring),
+            ),
+            ("ops/pgbouncer.ini", "", Some(Format::PgBouncer)),
+            ("ops/bouncer.ini", "[pgbouncer]\n", Some(Format::PgBouncer)),
+            ("ops/other.ini", "[x]\n", None),
+            (".env.production", "", Some(Format::Dotenv)),
+            ("prisma/schema.prisma", "", Some(Format::Prisma)),
+            ("server/config/config.json", "", Some(Format::JsonDb)),
+            ("docker-compose.prod.yml", "", Some(Format::Compose)),
+            ("src/db.ts", "", Some(Format::JsCode)),
+            ("package.json", "", None),
+        ];
+        for (path, text, expected) in cases {
+            assert_eq!(format_of(path, text), expected, "{path}");
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Bad input never panics: broken syntax, unknown keys, templates and
+//! binary garbage become notes with a location, and the other files of
+//! the same run are still analyzed.
+
+use perfwarden_plugin_configs::Plugin;
+use perfwarden_sdk::testing::Tester;
+
+const PATHS: [&str; 12] = [
+    "redis/redis.conf",
+    "nginx/nginx.conf",
+    "nginx/sites-enabled/app.conf.j2",
+    "config/database.yml",
+    "src/main/resources/application.yml",
+    "src/main/resources/application.properties",
+    "pgbouncer.ini",
+    ".env",
+    "prisma/schema.prisma",
+    "config/config.json",
+    "docker-compose.yml",
+    "src/db.js",
+];
+
+const GARBAGE: [&str; 10] = [
+    "",
+    "\u{0}\u{1}\u{fffd}{{{{ %> <% '\"",
+    "a: [1, 2\nb: {",
+    "server { location / { proxy_pass http://a; }",
+    "}}}}\n;;;\n{",
+    "maxmemory \"open\nmaxmemory-policy 'x\n",
+    "[pgbouncer\nkey\n=value\n",
+    "{\"production\": {\"dialect\": \"postgres\", \"pool\": {\"max\": \"ten\"}}",
+    "new Pool({ max: ",
+    "datasource db { url = \"postgresql://db?connection_limit=%zz",
+];
+
+#[test]
+fn garbage_in_every_format_is_noted_not_fatal() {
+    let tester = Tester::new(Plugin);
+    for path in PATHS {
+        for garbage in GARBAGE {
+            // Each file alone, and with a valid redis.conf next to it.
+            tester.run(&[(path, garbage)]);
+            let out = tester.run(&[(path, garbage), ("cache/redis.conf", "port 6379\n")]);
+            assert!(
+                out.findings.iter().any(|f| f.rule == "CFG001"
+                    && f.span
+                        .as_ref()
+                        .is_some_and(|s| s.path == "cache/redis.conf")),
+                "{path} with {garbage:?} stopped the analysis of other files"
+            );
+        }
+    }
+}
+
+#[test]
+fn broken_files_are_located_notes() {
+    let tester = Tester::new(Plugin);
+    let cases = [
+        ("config/database.yml", "production:\n  pool: 5\n  bad: [\n"),
+        (
+            "src/main/resources/application.yml",
+            "spring:\n  datasource:\n    hikari: {maximum-pool-size: 5\n",
+        ),
+        (
+            "nginx/nginx.conf",
+            "http {\n  server {\n    listen 80\n  }\n}\n",
+        ),
+        (
+            "config/config.json",
+            "{\n  \"production\": {\n    \"dialect\": \"postgres\",\n  }\n}\n",
+        ),
+        ("pgbouncer.ini", "[pgbouncer]\ndefault_pool_size\n"),
+        (".env", "DATABASE_URL=\"postgresql://x\nOK=1\n"),
+    ];
+    for (path, text) in cases {
+        let out = tester.run(&[(path, text)]);
+        assert!(
+            out.notes.iter().any(|n| n
+                .span
+                .as_ref()
+                .is_some_and(|s| s.path == path && s.line >= 1)),
+            "{path}: no located note in {:?}",
+            out.notes
+        );
+    }
+}
+
+#[test]
+fn unknown_keys_and_templates_are_notes() {
+    let tester = Tester::new(Plugin);
+    let out = tester.run(&[(
+        "application.properties",
+        "spring.datasource.url=${DB_URL}\nspring.datasource.hikari.maximum-pool-size=${POOL:10}\nspring.datasource.hikari.max-size=5\n",
+    )]);
+    let messages: Vec<&str> = out.notes.iter().map(|n| n.message.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`maximum-pool-size` is placeholder-templated")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`spring.datasource.hikari.max-size` is not a HikariCP property")),
+        "{messages:?}"
+    );
+    assert!(
+        out.metrics.iter().all(|m| m.name != "pool.max"),
+        "a templated pool size is not guessed"
+    );
+
+    let out = tester.run(&[("pgbouncer.ini", "[pgbouncer]\ndefault_pool_sise = 10\n")]);
+    assert!(out.notes.iter().any(|n| {
+        n.message
+            .contains("`default_pool_sise` is not a PgBouncer setting")
+    }));
+}

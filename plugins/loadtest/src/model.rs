@@ -1,0 +1,462 @@
+//! What every format parses into, and how it becomes vocabulary metrics.
+//!
+//! Summary formats fill a [`Report`] with the numbers the tool printed; raw
+//! sample formats feed an [`Aggregator`], which computes the same numbers
+//! from a streaming [`Histogram`] per endpoint.
+
+use std::collections::HashMap;
+
+use perfwarden_sdk::vocabulary::{self, label, unit};
+use perfwarden_sdk::{Metric, Output, Span};
+
+use crate::histogram::{Histogram, Interpolation};
+
+/// One latency statistic (`p95`, `mean`, `max`...), in ms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stat {
+    /// Vocabulary percentile label: `p95`, `p99.9`, `mean`, `min`, `max`.
+    pub label: String,
+    /// Value in ms.
+    pub value: f64,
+    /// How the rank was inferred when the tool does not name it.
+    pub derivation: Option<String>,
+}
+
+impl Stat {
+    pub fn new(label: impl Into<String>, value: f64) -> Self {
+        Self {
+            label: label.into(),
+            value,
+            derivation: None,
+        }
+    }
+
+    pub fn derived(mut self, derivation: impl Into<String>) -> Self {
+        self.derivation = Some(derivation.into());
+        self
+    }
+
+    /// The percentile rank of a `pNN` label; `None` for mean/min/max.
+    pub fn rank(label: &str) -> Option<f64> {
+        label.strip_prefix('p')?.parse().ok()
+    }
+}
+
+/// Numbers for one endpoint, or for the whole run (`endpoint == None`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EndpointReport {
+    pub endpoint: Option<String>,
+    pub method: Option<String>,
+    pub latency: Vec<Stat>,
+    pub requests: Option<u64>,
+    pub throughput: Option<f64>,
+    /// Failed / total by the tool's own definition (assertions, checks...).
+    pub error_rate_tool: Option<f64>,
+    /// Failed / total counting transport errors and HTTP status >= 400.
+    pub error_rate_status: Option<f64>,
+    /// Percentiles not reported because the run had too few samples.
+    pub withheld: Vec<String>,
+    /// Line of the file where this endpoint first appears.
+    pub line: Option<u32>,
+}
+
+/// A threshold the tool itself evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threshold {
+    pub metric: String,
+    pub expression: String,
+    pub failed: bool,
+    pub line: Option<u32>,
+}
+
+/// Items processed per minute by a batch job, as the tool counted them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub job: String,
+    pub per_minute: f64,
+    pub items: Option<u64>,
+    pub line: Option<u32>,
+}
+
+/// A parsed result file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    /// Tool name, reported as the `source` label.
+    pub source: &'static str,
+    pub endpoints: Vec<EndpointReport>,
+    pub overall: Option<EndpointReport>,
+    pub thresholds: Vec<Threshold>,
+    /// Problems in single records that did not stop the parse.
+    pub skipped: Vec<(u32, String)>,
+    pub batches: Vec<Batch>,
+    /// Metrics outside the HTTP model (cache, pool, queue, custom), ready
+    /// to report as they are.
+    pub extra: Vec<Metric>,
+}
+
+/// Percentiles computed from raw samples.
+const RANKS: [f64; 6] = [50.0, 75.0, 90.0, 95.0, 99.0, 99.9];
+
+/// Samples needed before a percentile means anything: the rank must fall
+/// between two real samples (p99 needs 100, p99.9 needs 1000).
+pub fn samples_needed(rank: f64) -> u64 {
+    if rank >= 100.0 {
+        return 1;
+    }
+    (100.0 / (100.0 - rank) - 1e-9).ceil() as u64
+}
+
+/// One raw sample.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample<'a> {
+    pub endpoint: &'a str,
+    pub method: Option<&'a str>,
+    pub elapsed_ms: f64,
+    /// Success by the tool's own verdict, when it has one.
+    pub ok: Option<bool>,
+    /// HTTP status; `Some(0)` for a transport error.
+    pub status: Option<u16>,
+    /// Start time, epoch ms.
+    pub start_ms: Option<f64>,
+    /// Requests the row stands for: JMeter's `SampleCount` (statistical
+    /// mode aggregates several samples into one row), else 1.
+    pub count: u64,
+    /// Failed requests among them (JMeter's `ErrorCount`), when given.
+    pub errors: Option<u64>,
+    pub line: u32,
+}
+
+#[derive(Debug, Default)]
+struct Accumulator {
+    method: Option<String>,
+    histogram: Histogram,
+    requests: u64,
+    tool_known: u64,
+    tool_errors: u64,
+    status_known: u64,
+    status_errors: u64,
+    first_start: f64,
+    last_end: f64,
+    line: u32,
+}
+
+impl Accumulator {
+    fn new(method: Option<&str>, line: u32) -> Self {
+        Self {
+            method: method.map(str::to_owned),
+            first_start: f64::INFINITY,
+            last_end: f64::NEG_INFINITY,
+            line,
+            ..Self::default()
+        }
+    }
+
+    fn add(&mut self, sample: &Sample<'_>) {
+        let n = sample.count.max(1);
+        self.histogram.record_n(sample.elapsed_ms, n);
+        self.requests += n;
+        match (sample.errors, sample.ok) {
+            (Some(errors), _) => {
+                self.tool_known += n;
+                self.tool_errors += errors.min(n);
+            }
+            (None, Some(ok)) => {
+                self.tool_known += n;
+                self.tool_errors += if ok { 0 } else { n };
+            }
+            (None, None) => {}
+        }
+        if let Some(status) = sample.status {
+            self.status_known += n;
+            self.status_errors += if status == 0 || status >= 400 { n } else { 0 };
+        }
+        if let Some(start) = sample.start_ms {
+            self.first_start = self.first_start.min(start);
+            self.last_end = self.last_end.max(start + sample.elapsed_ms.max(0.0));
+        }
+    }
+
+    fn report(&self, endpoint: Option<String>, interpolation: Interpolation) -> EndpointReport {
+        let histogram = &self.histogram;
+        let n = histogram.len();
+        let mut latency = Vec::new();
+        let mut withheld = Vec::new();
+        let derivation = (!histogram.is_exact()).then_some("hdr-histogram-1pct");
+        for rank in RANKS {
+            let name = vocabulary::percentile_label(rank);
+            if n < samples_needed(rank) {
+                withheld.push(name);
+                continue;
+            }
+            if let Some(value) = histogram.percentile(rank, interpolation) {
+                let stat = Stat::new(name, value);
+                latency.push(match derivation {
+                    Some(d) => stat.derived(d),
+                    None => stat,
+                });
+            }
+        }
+        for (name, value) in [
+            ("mean", histogram.mean()),
+            ("min", histogram.min()),
+            ("max", histogram.max()),
+        ] {
+            if let Some(value) = value {
+                latency.push(Stat::new(name, value));
+            }
+        }
+        let seconds = (self.last_end - self.first_start) / 1000.0;
+        let timed = seconds.is_finite() && seconds > 0.0;
+        EndpointReport {
+            endpoint,
+            method: self.method.clone(),
+            latency,
+            requests: Some(self.requests),
+            throughput: timed.then(|| self.requests as f64 / seconds),
+            error_rate_tool: (self.tool_known > 0)
+                .then(|| self.tool_errors as f64 / self.tool_known as f64),
+            error_rate_status: (self.status_known > 0)
+                .then(|| self.status_errors as f64 / self.status_known as f64),
+            withheld,
+            line: Some(self.line),
+        }
+    }
+}
+
+/// Endpoints past this many are folded into the overall numbers only, so
+/// a run that tags every URL with an id cannot exhaust memory.
+pub const MAX_ENDPOINTS: usize = 2000;
+
+/// Builds a [`Report`] from raw samples, one pass, bounded memory.
+#[derive(Debug)]
+pub struct Aggregator {
+    source: &'static str,
+    interpolation: Interpolation,
+    index: HashMap<String, usize>,
+    endpoints: Vec<(String, Accumulator)>,
+    overall: Accumulator,
+    /// Transaction-controller parents: reported per endpoint but kept out of
+    /// the overall numbers, which would otherwise count children twice.
+    parents: Accumulator,
+    key: String,
+    dropped_endpoints: u64,
+    pub skipped: Vec<(u32, String)>,
+}
+
+/// Skipped records listed per file; the rest are only counted.
+const MAX_SKIPPED: usize = 20;
+
+impl Aggregator {
+    pub fn new(source: &'static str, interpolation: Interpolation) -> Self {
+        Self {
+            source,
+            interpolation,
+            index: HashMap::new(),
+            endpoints: Vec::new(),
+            overall: Accumulator::new(None, 1),
+            parents: Accumulator::new(None, 1),
+            key: String::new(),
+            dropped_endpoints: 0,
+            skipped: Vec::new(),
+        }
+    }
+
+    /// Note a record that could not be read, and go on.
+    pub fn skip(&mut self, line: u32, why: impl Into<String>) {
+        if self.skipped.len() < MAX_SKIPPED {
+            self.skipped.push((line, why.into()));
+        }
+    }
+
+    pub fn add(&mut self, sample: &Sample<'_>) {
+        self.add_to_endpoint(sample);
+        self.overall.add(sample);
+    }
+
+    /// A transaction-controller parent row (see [`Aggregator::parents`]).
+    pub fn add_parent(&mut self, sample: &Sample<'_>) {
+        self.add_to_endpoint(sample);
+        self.parents.add(sample);
+    }
+
+    fn add_to_endpoint(&mut self, sample: &Sample<'_>) {
+        // One reusable key buffer: no allocation per sample for a known endpoint.
+        self.key.clear();
+        if let Some(method) = sample.method {
+            self.key.push_str(method);
+            self.key.push(' ');
+        }
+        self.key.push_str(sample.endpoint);
+        let slot = match self.index.get(self.key.as_str()) {
+            Some(&slot) => slot,
+            None if self.endpoints.len() < MAX_ENDPOINTS => {
+                self.endpoints.push((
+                    sample.endpoint.to_owned(),
+                    Accumulator::new(sample.method, sample.line),
+                ));
+                self.index
+                    .insert(self.key.clone(), self.endpoints.len() - 1);
+                self.endpoints.len() - 1
+            }
+            None => {
+                self.dropped_endpoints += 1;
+                return;
+            }
+        };
+        self.endpoints[slot].1.add(sample);
+    }
+
+    pub fn finish(self) -> Report {
+        let overall = if self.overall.requests > 0 {
+            &self.overall
+        } else {
+            &self.parents
+        };
+        let mut skipped = self.skipped;
+        if self.dropped_endpoints > 0 {
+            skipped.push((
+                1,
+                format!(
+                    "more than {MAX_ENDPOINTS} distinct endpoints: {} samples counted in the overall numbers only",
+                    self.dropped_endpoints
+                ),
+            ));
+        }
+        Report {
+            source: self.source,
+            endpoints: self
+                .endpoints
+                .iter()
+                .map(|(name, acc)| acc.report(Some(name.clone()), self.interpolation))
+                .collect(),
+            overall: (overall.requests > 0).then(|| overall.report(None, self.interpolation)),
+            thresholds: Vec::new(),
+            skipped,
+            batches: Vec::new(),
+            extra: Vec::new(),
+        }
+    }
+}
+
+impl Report {
+    /// Every endpoint report, overall last.
+    pub fn all(&self) -> impl Iterator<Item = &EndpointReport> {
+        self.endpoints.iter().chain(self.overall.as_ref())
+    }
+
+    /// Append the vocabulary metrics of this report.
+    pub fn emit(&self, path: &str, out: &mut Output) {
+        for endpoint in self.all() {
+            let span = Span::line(path, endpoint.line.unwrap_or(1));
+            let base = |name: &str, value: f64, unit: &str| {
+                let mut metric = Metric::new(name, value, unit).span(span.clone());
+                if let Some(name) = &endpoint.endpoint {
+                    metric = metric.label(label::ENDPOINT, name.as_str());
+                }
+                if let Some(method) = &endpoint.method {
+                    metric = metric.label(label::METHOD, method.as_str());
+                }
+                metric = metric.label(label::SOURCE, self.source);
+                match endpoint.requests {
+                    Some(n) => metric.samples(n),
+                    None => metric,
+                }
+            };
+            for stat in &endpoint.latency {
+                let mut metric = base(vocabulary::HTTP_LATENCY, stat.value, unit::MS)
+                    .label(label::PERCENTILE, stat.label.as_str());
+                if let Some(derivation) = &stat.derivation {
+                    metric = metric.label(label::DERIVATION, derivation.as_str());
+                }
+                out.metric(metric);
+            }
+            if let Some(rps) = endpoint.throughput {
+                out.metric(base(vocabulary::HTTP_THROUGHPUT, rps, unit::REQ_PER_S));
+            }
+            if let Some(n) = endpoint.requests {
+                out.metric(base(vocabulary::HTTP_REQUESTS, n as f64, unit::COUNT));
+            }
+            for (definition, rate) in [
+                ("tool", endpoint.error_rate_tool),
+                ("status", endpoint.error_rate_status),
+            ] {
+                if let Some(rate) = rate {
+                    out.metric(
+                        base(vocabulary::HTTP_ERROR_RATE, rate, unit::RATIO)
+                            .label(label::DEFINITION, definition),
+                    );
+                }
+            }
+        }
+        for batch in &self.batches {
+            let metric = Metric::new(
+                vocabulary::BATCH_THROUGHPUT,
+                batch.per_minute,
+                unit::ITEMS_PER_MIN,
+            )
+            .label(label::JOB, batch.job.as_str())
+            .label(label::SOURCE, self.source)
+            .span(Span::line(path, batch.line.unwrap_or(1)));
+            out.metric(match batch.items {
+                Some(n) => metric.samples(n),
+                None => metric,
+            });
+        }
+        out.metrics.extend(self.extra.iter().cloned());
+        for (line, why) in &self.skipped {
+            out.note(
+                format!("{}: skipped a record: {why}", self.source),
+                Some(Span::line(path, *line)),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_needed_follow_the_rank() {
+        assert_eq!(samples_needed(50.0), 2);
+        assert_eq!(samples_needed(95.0), 20);
+        assert_eq!(samples_needed(99.0), 100);
+        assert_eq!(samples_needed(99.9), 1000);
+        assert_eq!(samples_needed(100.0), 1);
+    }
+
+    fn sample(endpoint: &str, ms: f64, status: u16, start: f64) -> Sample<'_> {
+        Sample {
+            endpoint,
+            method: Some("GET"),
+            elapsed_ms: ms,
+            ok: Some(status < 400),
+            status: Some(status),
+            start_ms: Some(start),
+            count: 1,
+            errors: None,
+            line: 2,
+        }
+    }
+
+    #[test]
+    fn aggregator_computes_rates_and_withholds_undersampled_percentiles() {
+        let mut agg = Aggregator::new("test", Interpolation::Linear);
+        for i in 0..40 {
+            let status = if i % 10 == 0 { 500 } else { 200 };
+            agg.add(&sample("/a", f64::from(i), status, f64::from(i) * 100.0));
+        }
+        let report = agg.finish();
+        let overall = report.overall.expect("samples were added");
+        assert_eq!(overall.requests, Some(40));
+        assert_eq!(overall.error_rate_status, Some(0.1));
+        assert_eq!(overall.error_rate_tool, Some(0.1));
+        // 40 samples over 3.939 s (last start 3.9 s + 39 ms).
+        let rps = overall.throughput.expect("timed samples");
+        assert!((rps - 40.0 / 3.939).abs() < 1e-9);
+        assert_eq!(overall.withheld, ["p99", "p99.9"]);
+        let p95 = overall.latency.iter().find(|s| s.label == "p95");
+        assert_eq!(p95.map(|s| s.value), Some(37.05));
+        assert_eq!(report.endpoints[0].endpoint.as_deref(), Some("/a"));
+    }
+}

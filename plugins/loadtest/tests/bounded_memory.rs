@@ -1,0 +1,82 @@
+//! Large inputs stream in bounded memory: the parsers read through a
+//! `BufRead` and keep per-endpoint histograms, never the samples.
+//!
+//! A counting global allocator measures the peak heap while 256 MB of
+//! generated JTL / k6 NDJSON stream through the parser; the input itself
+//! is generated row by row and never held.
+
+#[path = "common/synthetic.rs"]
+mod synthetic;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use perfwarden_plugin_loadtest::formats::{jmeter, k6};
+use synthetic::{Kind, Synthetic};
+
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: delegates every call to the system allocator unchanged; only
+// counts the bytes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(now, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const INPUT: u64 = 256 << 20;
+const LIMIT: usize = 16 << 20;
+
+fn peak_during(f: impl FnOnce()) -> usize {
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    f();
+    PEAK.load(Ordering::Relaxed) - base
+}
+
+#[test]
+fn jtl_and_ndjson_stream_in_bounded_memory() {
+    // One test, so the two measurements never run concurrently.
+    let mut rows = 0;
+    let jtl_peak = peak_during(|| {
+        let mut input = Synthetic::new(Kind::Jtl, INPUT);
+        let report = jmeter::parse_csv(&mut input, b"timeStamp,elapsed,label\n").expect("parses");
+        rows = input.rows();
+        let overall = report.overall.expect("samples");
+        assert_eq!(overall.requests, Some(rows));
+        assert_eq!(report.endpoints.len(), 5);
+        // ~2 % of the generated rows are 500s.
+        let errors = overall.error_rate_status.expect("status codes");
+        assert!((errors - 0.02).abs() < 0.001, "{errors}");
+    });
+    assert!(rows > 1_000_000, "{rows}");
+    assert!(jtl_peak < LIMIT, "JTL peak heap {jtl_peak} bytes");
+
+    let ndjson_peak =
+        peak_during(|| {
+            let mut input = Synthetic::new(Kind::K6Ndjson, INPUT);
+            let report = k6::parse_ndjson(&mut input).expect("parses");
+            let overall = report.overall.expect("samples");
+            assert_eq!(overall.requests, Some(input.rows()));
+            // Past 1,024 samples the histogram answers, and says so.
+            assert!(overall.latency.iter().any(
+                |s| s.label == "p99.9" && s.derivation.as_deref() == Some("hdr-histogram-1pct")
+            ));
+        });
+    assert!(ndjson_peak < LIMIT, "NDJSON peak heap {ndjson_peak} bytes");
+}

@@ -1,0 +1,880 @@
+//! Every parser on the real tool outputs in `tests/fixtures/` (origins in
+//! `tests/fixtures/SOURCES.txt`), asserting the numbers, plus the truth
+//! pairs: a tool's raw samples against the summary the tool computed from
+//! them.
+
+use perfwarden_plugin_loadtest::Plugin;
+use perfwarden_sdk::testing::Tester;
+use perfwarden_sdk::{Metric, Output};
+
+macro_rules! fixture {
+    ($name:literal) => {
+        (
+            $name,
+            std::path::Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/",
+                $name
+            )),
+        )
+    };
+}
+
+fn run(file: (&str, &std::path::Path)) -> Output {
+    Tester::new(Plugin).run_files(&[file])
+}
+
+/// The metric `name` whose labels include `labels`; without an `endpoint`
+/// in `labels`, the overall metric (no endpoint label).
+fn find<'a>(out: &'a Output, name: &str, labels: &[(&str, &str)]) -> Option<&'a Metric> {
+    out.metrics.iter().find(|m| {
+        m.name == name
+            && labels.iter().all(|(k, v)| m.label_value(k) == Some(v))
+            && (labels.iter().any(|(k, _)| *k == "endpoint") || m.label_value("endpoint").is_none())
+    })
+}
+
+fn value(out: &Output, name: &str, labels: &[(&str, &str)]) -> f64 {
+    find(out, name, labels)
+        .unwrap_or_else(|| panic!("no {name} {labels:?} in {:#?}", out.metrics))
+        .value
+}
+
+fn latency(out: &Output, percentile: &str) -> f64 {
+    value(out, "http.latency", &[("percentile", percentile)])
+}
+
+fn endpoint_latency(out: &Output, endpoint: &str, percentile: &str) -> f64 {
+    value(
+        out,
+        "http.latency",
+        &[("endpoint", endpoint), ("percentile", percentile)],
+    )
+}
+
+fn assert_close(got: f64, expected: f64, tolerance: f64) {
+    let error = (got - expected).abs() / expected.abs().max(f64::MIN_POSITIVE);
+    assert!(
+        error <= tolerance,
+        "{got} vs {expected}: relative error {error} > {tolerance}"
+    );
+}
+
+fn rule_count(out: &Output, rule: &str) -> usize {
+    out.findings.iter().filter(|f| f.rule == rule).count()
+}
+
+#[test]
+fn k6_legacy_summary_export() {
+    let out = run(fixture!(
+        "andreposman_qr-code-generator__summary-export.json"
+    ));
+    assert_eq!(latency(&out, "p99"), 348.6492700000003);
+    assert_eq!(latency(&out, "p99.9"), 787.1129890000226);
+    assert_eq!(latency(&out, "p50"), 3.12);
+    assert_eq!(latency(&out, "mean"), 19.40724789726824);
+    // summaryTrendStats had no p(95): absent, never 0.
+    assert!(find(&out, "http.latency", &[("percentile", "p95")]).is_none());
+    assert_eq!(value(&out, "http.requests", &[]), 493_168.0);
+    assert_eq!(value(&out, "http.throughput", &[]), 4288.100370179589);
+    // Legacy `http_req_failed.value` is the error rate.
+    assert_eq!(
+        value(&out, "http.error_rate", &[("definition", "tool")]),
+        0.0
+    );
+    assert_eq!(rule_count(&out, "LT001"), 0);
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
+}
+
+#[test]
+fn k6_handle_summary() {
+    let out = run(fixture!(
+        "benc-uk_k6-reporter__tests_data_simple.handleSummary.json"
+    ));
+    assert_eq!(latency(&out, "p95"), 30.0256841);
+    assert_eq!(latency(&out, "p90"), 26.358651200000008);
+    assert_eq!(latency(&out, "max"), 143.326605);
+    assert_eq!(value(&out, "http.requests", &[]), 878.0);
+    assert_eq!(value(&out, "http.throughput", &[]), 35.94634922417172);
+    assert_eq!(
+        value(&out, "http.error_rate", &[("definition", "tool")]),
+        0.39749430523917995
+    );
+    // Its thresholds passed; 878 samples cannot support p99.9.
+    assert_eq!(rule_count(&out, "LT002"), 0);
+    assert_eq!(rule_count(&out, "LT001"), 1);
+}
+
+#[test]
+fn k6_ndjson_points_become_per_endpoint_percentiles() {
+    let out = run(fixture!(
+        "grafana_xk6-dashboard__testdata_result.out-json.ndjson"
+    ));
+    // Checked against numpy's default (linear) percentile of the 322
+    // http_req_duration points: k6 interpolates the same way.
+    assert_eq!(latency(&out, "p95"), 125.2926859);
+    assert_eq!(latency(&out, "p99"), 126.49753705);
+    assert_close(latency(&out, "mean"), 122.46639151552786, 1e-12);
+    assert_eq!(value(&out, "http.requests", &[]), 322.0);
+    assert_eq!(
+        value(
+            &out,
+            "http.requests",
+            &[("endpoint", "https://test.k6.io/")]
+        ),
+        161.0
+    );
+    let get = find(
+        &out,
+        "http.latency",
+        &[("endpoint", "http://test.k6.io"), ("percentile", "p95")],
+    )
+    .expect("per-endpoint p95");
+    assert_eq!(get.label_value("method"), Some("GET"));
+    assert_eq!(get.value, 122.694815);
+    assert_close(value(&out, "http.throughput", &[]), 16.0828599, 1e-6);
+    assert_eq!(
+        value(&out, "http.error_rate", &[("definition", "status")]),
+        0.0
+    );
+    // 322 samples: p99.9 is withheld, not guessed.
+    assert!(find(&out, "http.latency", &[("percentile", "p99.9")]).is_none());
+}
+
+#[test]
+fn k6_ndjson_gzip_gives_the_same_numbers() {
+    use std::io::Write;
+    let plain = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/grafana_xk6-dashboard__testdata_result.out-json.ndjson"
+    ))
+    .expect("fixture");
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(&plain).expect("in memory");
+    let gz = encoder.finish().expect("in memory");
+    let zipped = Tester::new(Plugin)
+        .try_run_bytes(&[("out.json.gz", &gz)])
+        .expect("analysis");
+    let text = Tester::new(Plugin)
+        .try_run_bytes(&[("out.json.gz", &plain)])
+        .expect("analysis");
+    assert_eq!(zipped.metrics, text.metrics);
+    assert_eq!(latency(&zipped, "p95"), 125.2926859);
+}
+
+#[test]
+fn k6_csv_output() {
+    let csv = "metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method,name,proto,scenario,service,status,subproto,tls_version,url,extra_tags\n\
+http_reqs,1595325560,1.000000,,,,true,,GET,http://test.k6.io,HTTP/1.1,default,,200,,,http://test.k6.io,\n\
+http_req_duration,1595325560,120.5,,,,true,,GET,http://test.k6.io,HTTP/1.1,default,,200,,,http://test.k6.io,\n\
+http_req_duration,1595325561,80.5,,,,false,,POST,/api/orders,HTTP/1.1,default,,503,,,http://test.k6.io/api/orders,\n\
+http_req_duration,1595325562,100.0,,,,true,,GET,http://test.k6.io,HTTP/1.1,default,,200,,,http://test.k6.io,\n";
+    let out = Tester::new(Plugin).run(&[("k6.csv", csv)]);
+    assert_eq!(value(&out, "http.requests", &[]), 3.0);
+    assert_eq!(latency(&out, "p50"), 100.0);
+    assert_close(
+        value(&out, "http.error_rate", &[("definition", "status")]),
+        1.0 / 3.0,
+        1e-12,
+    );
+    assert_eq!(
+        value(
+            &out,
+            "http.latency",
+            &[
+                ("endpoint", "/api/orders"),
+                ("method", "POST"),
+                ("percentile", "max")
+            ]
+        ),
+        80.5
+    );
+}
+
+#[test]
+fn jmeter_jtl_matches_its_dashboard_statistics() {
+    // Truth pair: statistics.json is JMeter's own report of this JTL.
+    // Percentiles (type 6 interpolation, exact below 1,024 samples) and
+    // counts agree exactly; throughput within 0.1 %.
+    let jtl = run(fixture!(
+        "BrunoDorea_petstore_jmeter__result_PetStore.jtl.csv"
+    ));
+    let stats = run(fixture!(
+        "BrunoDorea_petstore_jmeter__report_statistics.json"
+    ));
+    for endpoint in [
+        "add to cart",
+        "product",
+        "item",
+        "enter the store",
+        "category",
+        "home",
+    ] {
+        // p99 of 70 samples is withheld (LT001); JMeter reports its max.
+        for percentile in ["p50", "p90", "p95", "mean", "min", "max"] {
+            let from_samples = endpoint_latency(&jtl, endpoint, percentile);
+            let from_tool = endpoint_latency(&stats, endpoint, percentile);
+            assert_close(from_samples, from_tool, 1e-9);
+        }
+        let e = [("endpoint", endpoint)];
+        assert_eq!(
+            value(&jtl, "http.requests", &e),
+            value(&stats, "http.requests", &e)
+        );
+        assert_close(
+            value(&jtl, "http.throughput", &e),
+            value(&stats, "http.throughput", &e),
+            1e-3,
+        );
+    }
+    assert_eq!(latency(&stats, "p95"), 658.0);
+    assert_eq!(latency(&jtl, "p95"), 658.0);
+    assert_close(latency(&jtl, "p99"), 675.79, 1e-9);
+    assert_close(
+        value(&jtl, "http.throughput", &[]),
+        3.5006417843271267,
+        1e-3,
+    );
+    assert_eq!(
+        value(&jtl, "http.error_rate", &[("definition", "tool")]),
+        0.0
+    );
+}
+
+#[test]
+fn jmeter_statistics_states_the_assumed_ranks() {
+    let out = run(fixture!(
+        "BrunoDorea_petstore_jmeter__report_statistics.json"
+    ));
+    let p90 = find(
+        &out,
+        "http.latency",
+        &[("endpoint", "add to cart"), ("percentile", "p90")],
+    )
+    .expect("pct1ResTime");
+    assert_eq!(p90.value, 220.9);
+    assert_eq!(
+        p90.label_value("derivation"),
+        Some("assumed-rank:aggregate_rpt_pct1=90")
+    );
+    assert_eq!(value(&out, "http.requests", &[]), 420.0);
+    // 70 samples per request cannot support p99; 420 overall neither.
+    assert_eq!(rule_count(&out, "LT001"), 7);
+}
+
+#[test]
+fn jmeter_jtl_variants() {
+    // Tab-delimited.
+    let tabs = run(fixture!(
+        "Blazemeter_taurus__tests_resources_jmeter_jtl_tabs.jtl"
+    ));
+    assert_eq!(value(&tabs, "http.requests", &[]), 4.0);
+    assert_eq!(latency(&tabs, "mean"), 456.25);
+    assert_eq!(latency(&tabs, "p50"), 282.0);
+    // Formatted timestamps still give a throughput: 3 samples over 2.002 s.
+    let formatted = run(fixture!(
+        "jenkinsci_performance-plugin__src_test_resources_JMeterPublisher_formatted_timeStamp.csv"
+    ));
+    assert_close(value(&formatted, "http.throughput", &[]), 3.0 / 2.001, 1e-9);
+    assert_close(
+        value(&formatted, "http.error_rate", &[("definition", "status")]),
+        1.0 / 3.0,
+        1e-12,
+    );
+    // 404s: failed by the tool and by status.
+    let kpi = run(fixture!(
+        "Blazemeter_taurus__tests_resources_jmeter_jtl_simple.kpi.jtl"
+    ));
+    assert_eq!(
+        value(&kpi, "http.error_rate", &[("definition", "tool")]),
+        0.5
+    );
+    assert_eq!(
+        value(
+            &kpi,
+            "http.error_rate",
+            &[
+                ("endpoint", "http://blazedemo.com/not-found"),
+                ("definition", "status")
+            ]
+        ),
+        1.0
+    );
+    // Transaction-controller parents only: the tool says failed, the HTTP
+    // status (200) does not.
+    let tc = run(fixture!(
+        "Blazemeter_taurus__tests_resources_jmeter_jtl_tranctl.jtl"
+    ));
+    assert_eq!(value(&tc, "http.requests", &[]), 2.0);
+    assert_eq!(
+        value(&tc, "http.error_rate", &[("definition", "tool")]),
+        0.5
+    );
+    assert_eq!(
+        value(&tc, "http.error_rate", &[("definition", "status")]),
+        0.0
+    );
+}
+
+#[test]
+fn jmeter_transaction_parents_stay_out_of_the_overall_numbers() {
+    let jtl = "timeStamp,elapsed,label,responseCode,responseMessage,success\n\
+1700000000000,100,GET /api/products,200,OK,true\n\
+1700000000100,50,GET /api/products/:id,200,OK,true\n\
+1700000000000,150,Browse,200,\"Number of samples in transaction : 2, number of failing samples : 0\",true\n";
+    let out = Tester::new(Plugin).run(&[("tc.jtl", jtl)]);
+    assert_eq!(value(&out, "http.requests", &[]), 2.0);
+    assert_eq!(latency(&out, "max"), 100.0);
+    assert_eq!(value(&out, "http.requests", &[("endpoint", "Browse")]), 1.0);
+}
+
+#[test]
+fn jmeter_xml_jtl() {
+    let out = run(fixture!(
+        "jenkinsci_performance-plugin__src_test_resources_JMeterResults.jtl"
+    ));
+    assert_eq!(value(&out, "http.requests", &[]), 8.0);
+    assert_eq!(latency(&out, "max"), 15_902.0);
+    assert_eq!(latency(&out, "mean"), 4142.125);
+    assert_eq!(
+        value(&out, "http.requests", &[("endpoint", "Workgroup")]),
+        4.0
+    );
+    // Sub-results nested in a sample are not counted twice.
+    let errors = run(fixture!(
+        "Blazemeter_taurus__tests_resources_jmeter_jtl_simple.error.jtl"
+    ));
+    assert_eq!(value(&errors, "http.requests", &[]), 3.0);
+    assert_eq!(
+        value(&errors, "http.error_rate", &[("definition", "status")]),
+        1.0
+    );
+}
+
+#[test]
+fn headerless_jtl_uses_the_default_columns() {
+    let jtl = "1700000000000,120,GET /api/products,200,OK,Thread 1-1,text,true,,512,100,1,1,http://shop/api/products,110,0,5\n\
+1700000001000,480,GET /api/products,500,Internal Server Error,Thread 1-1,text,false,boom,512,100,1,1,http://shop/api/products,470,0,5\n";
+    let out = Tester::new(Plugin).run(&[("raw.jtl", jtl)]);
+    assert_eq!(value(&out, "http.requests", &[]), 2.0);
+    assert_eq!(latency(&out, "max"), 480.0);
+    assert_eq!(
+        value(&out, "http.error_rate", &[("definition", "status")]),
+        0.5
+    );
+}
+
+#[test]
+fn gatling_log_matches_its_stats_json() {
+    // Truth pair: the report Gatling 3.1.2 generated from this log.
+    // Gatling's percentiles come from its own digest: within 1.1 % here.
+    let log = run(fixture!(
+        "AndreyLysov_gatling_demo__googletest-20190624__simulation-v3.1.2.log"
+    ));
+    let stats = run(fixture!(
+        "AndreyLysov_gatling_demo__googletest-20190624__stats.json"
+    ));
+    for percentile in ["p50", "p75", "p95", "p99"] {
+        assert_close(
+            latency(&log, percentile),
+            latency(&stats, percentile),
+            0.011,
+        );
+    }
+    assert_close(latency(&log, "mean"), latency(&stats, "mean"), 1e-3);
+    assert_eq!(latency(&log, "max"), latency(&stats, "max"));
+    assert_eq!(value(&log, "http.requests", &[]), 388.0);
+    assert_eq!(value(&stats, "http.requests", &[]), 388.0);
+    assert_eq!(
+        value(&log, "http.error_rate", &[("definition", "tool")]),
+        value(&stats, "http.error_rate", &[("definition", "tool")])
+    );
+    // Gatling divides by whole seconds of the run: within 2 %.
+    assert_close(
+        value(&log, "http.throughput", &[]),
+        value(&stats, "http.throughput", &[]),
+        0.02,
+    );
+    let p95 = find(&stats, "http.latency", &[("percentile", "p95")]).expect("percentiles3");
+    assert_eq!(
+        p95.label_value("derivation"),
+        Some("assumed-rank:percentile3=95")
+    );
+}
+
+#[test]
+fn gatling_stats_js_and_global_stats() {
+    let js = run(fixture!(
+        "AndreyLysov_gatling_demo__googletest-20190624__stats.js"
+    ));
+    let global = run(fixture!(
+        "AndreyLysov_gatling_demo__googletest-20190624__global_stats.json"
+    ));
+    for out in [&js, &global] {
+        assert_eq!(latency(out, "p50"), 1101.0);
+        assert_eq!(latency(out, "p99"), 24_858.0);
+        assert_eq!(value(out, "http.requests", &[]), 388.0);
+    }
+    assert_eq!(
+        value(
+            &js,
+            "http.requests",
+            &[("endpoint", "Getting Google Homepage")]
+        ),
+        10.0
+    );
+}
+
+#[test]
+fn gatling_2_log() {
+    let out = run(fixture!(
+        "gatling_gatling__simulation_with_known_stats.text-v2.0.log"
+    ));
+    assert_eq!(value(&out, "http.requests", &[]), 8.0);
+    assert_eq!(latency(&out, "mean"), 5000.0);
+    assert_eq!(latency(&out, "min"), 2000.0);
+    assert_eq!(latency(&out, "max"), 9000.0);
+}
+
+#[test]
+fn artillery_v1_and_v2() {
+    let v1 = run(fixture!(
+        "djaustin_fyp-server__tests_artillery_output.v1-report.json"
+    ));
+    assert_eq!(latency(&v1, "p95"), 308.5);
+    assert_eq!(latency(&v1, "p50"), 106.2);
+    assert_eq!(value(&v1, "http.throughput", &[]), 1.01);
+    assert_eq!(value(&v1, "http.requests", &[]), 60.0);
+    let v2 = run(fixture!(
+        "kimhyunmook_codi-it-be__perf_results_get-products.v2-report.json"
+    ));
+    assert_eq!(latency(&v2, "p99.9"), 242.3);
+    assert_eq!(latency(&v2, "p95"), 82.3);
+    assert_eq!(endpoint_latency(&v2, "/api/products", "p99"), 186.8);
+    assert_eq!(value(&v2, "http.requests", &[]), 600.0);
+    let error = value(&v2, "http.error_rate", &[("definition", "status")]);
+    assert!(error == 0.0 && error.is_sign_positive());
+}
+
+#[test]
+fn vegeta_nanoseconds_and_success_ratio() {
+    let out = run(fixture!("khamonsol_ratelimiter__metrics.json"));
+    assert_eq!(latency(&out, "p99"), 30_008.855_75);
+    assert_eq!(latency(&out, "min"), 1.726583);
+    assert_close(
+        value(&out, "http.error_rate", &[("definition", "tool")]),
+        1.0 - 0.013333333333333334,
+        1e-12,
+    );
+    // 390 transport errors (code 0) + 202 503s of 600.
+    assert_close(
+        value(&out, "http.error_rate", &[("definition", "status")]),
+        592.0 / 600.0,
+        1e-12,
+    );
+    assert!(find(&out, "http.latency", &[("percentile", "p99.9")]).is_none());
+}
+
+#[test]
+fn autocannon_keeps_real_ranks() {
+    let out = run(fixture!(
+        "mcollina_autocannon__test_fixtures_example-result.json"
+    ));
+    assert_eq!(latency(&out, "p97.5"), 378.0);
+    assert_eq!(latency(&out, "p99"), 386.0);
+    // autocannon does not measure p95.
+    assert!(find(&out, "http.latency", &[("percentile", "p95")]).is_none());
+    assert_eq!(value(&out, "http.requests", &[]), 500.0);
+    assert_close(value(&out, "http.throughput", &[]), 500.0 / 2.06, 1e-12);
+}
+
+#[test]
+fn wrk_text() {
+    let out = run(fixture!(
+        "jenkinsci_performance-plugin__src_test_resources_WrkResultsWithLatencyFlag.wrk"
+    ));
+    assert_eq!(latency(&out, "p50"), 40.25);
+    assert_eq!(latency(&out, "p99"), 46.51);
+    assert_eq!(latency(&out, "mean"), 42.28);
+    assert_eq!(value(&out, "http.throughput", &[]), 17.81);
+    assert_eq!(value(&out, "http.requests", &[]), 18.0);
+    // wrk --latency prints no p95.
+    assert!(find(&out, "http.latency", &[("percentile", "p95")]).is_none());
+    let long = run(fixture!(
+        "jenkinsci_performance-plugin__src_test_resources_WrkResultsLong.wrk"
+    ));
+    assert_eq!(latency(&long, "mean"), 78_270.0);
+    assert_eq!(latency(&long, "max"), 235_540.0);
+}
+
+#[test]
+fn hey_text() {
+    let text = "\nSummary:\n  Total:\t2.0034 secs\n  Slowest:\t0.4213 secs\n  Fastest:\t0.0102 secs\n  Average:\t0.0523 secs\n  Requests/sec:\t99.8302\n\n\nResponse time histogram:\n  0.010 [1]\t|\n\n\nLatency distribution:\n  10%% in 0.0204 secs\n  50%% in 0.0411 secs\n  95%% in 0.1702 secs\n  99%% in 0.3901 secs\n\nDetails (average, fastest, slowest):\n  DNS+dialup:\t0.0010 secs, 0.0102 secs, 0.4213 secs\n\nStatus code distribution:\n  [200]\t190 responses\n  [503]\t8 responses\n\nError distribution:\n  [2]\tGet http://127.0.0.1:8080/: dial tcp: connection refused\n";
+    let out = Tester::new(Plugin).run(&[("hey.txt", text)]);
+    assert_eq!(latency(&out, "p95"), 170.2);
+    assert_eq!(latency(&out, "max"), 421.3);
+    assert_eq!(value(&out, "http.requests", &[]), 200.0);
+    assert_eq!(
+        value(&out, "http.error_rate", &[("definition", "tool")]),
+        0.01
+    );
+    assert_eq!(
+        value(&out, "http.error_rate", &[("definition", "status")]),
+        0.05
+    );
+}
+
+#[test]
+fn locust_stats_csv() {
+    let out = run(fixture!("Bortlesboat_bitcoin-api__results_stats.csv"));
+    assert_eq!(value(&out, "http.requests", &[]), 2210.0);
+    assert_close(
+        value(&out, "http.error_rate", &[("definition", "tool")]),
+        1607.0 / 2210.0,
+        1e-12,
+    );
+    assert_eq!(latency(&out, "p99.9"), 2100.0);
+    let p95 = find(
+        &out,
+        "http.latency",
+        &[("endpoint", "/api/v1/health"), ("percentile", "p95")],
+    )
+    .expect("per endpoint");
+    assert_eq!(p95.label_value("method"), Some("GET"));
+    assert_eq!(
+        p95.label_value("derivation"),
+        Some("locust-rounded-buckets")
+    );
+    // The history and failure files are not summaries: ignored silently.
+    for other in [
+        run(fixture!(
+            "Bortlesboat_bitcoin-api__results_stats_history.csv"
+        )),
+        run(fixture!("Bortlesboat_bitcoin-api__results_failures.csv")),
+    ] {
+        assert!(other.metrics.is_empty() && other.notes.is_empty());
+    }
+}
+
+#[test]
+fn bad_input_gives_a_note_never_a_crash() {
+    let cases: [(&str, &[u8]); 7] = [
+        ("truncated.json", br#"{"metrics": {"http_req_duration": {"avg": 1"#),
+        ("changed.csv", b"timeStamp,duration,label,responseCode\n1700000000000,5,x,200\n"),
+        ("renamed.jtl", b"ts,duration,name\n1700000000000,5,x\n"),
+        ("garbage.ndjson", b"{\"type\":\"Point\",\"metric\":\"http_req_duration\"}\n{\"type\":\"Point\",\"metric\":\"http_req_duration\",\"data\":{\"value\":\"x\"\n"),
+        ("empty.jtl", b"timeStamp,elapsed,label\n"),
+        ("stats.js", b"var stats = { type: \"GROUP\", stats: { \"numberOfRequests\": "),
+        ("bad.gz", &[0x1f, 0x8b, 0x08, 0x00, 0xff, 0xff]),
+    ];
+    for (path, bytes) in cases {
+        let out = Tester::new(Plugin)
+            .try_run_bytes(&[(path, bytes)])
+            .unwrap_or_else(|err| panic!("{path}: analyzer failed: {err}"));
+        if path == "bad.gz" {
+            // Binary garbage that is no recognisable result: silent.
+            assert!(out.notes.is_empty() && out.metrics.is_empty());
+            continue;
+        }
+        assert_eq!(out.notes.len(), 1, "{path}: {:?}", out.notes);
+        assert_eq!(
+            out.notes[0].span.as_ref().map(|s| s.path.as_str()),
+            Some(path)
+        );
+        assert!(out.metrics.is_empty(), "{path}: {:?}", out.metrics);
+    }
+}
+
+#[test]
+fn unrelated_files_are_ignored_silently() {
+    let out = Tester::new(Plugin).run(&[
+        ("package.json", r#"{"name": "shop", "version": "1.0.0"}"#),
+        ("broken-config.json", r#"{"name": "#),
+        ("data/users.csv", "id,email\n1,a@b.c\n"),
+        ("server.log", "2024-01-01 INFO started\n"),
+    ]);
+    assert!(out.metrics.is_empty() && out.notes.is_empty() && out.findings.is_empty());
+}
+
+#[test]
+fn config_can_force_a_format() {
+    let jtl = "1700000000000;120;GET /x\n";
+    // Not recognisable by content (`;` delimiter): silent without config,
+    // and an explicit format gets a note rather than silence.
+    assert!(Tester::new(Plugin).run(&[("x.csv", jtl)]).notes.is_empty());
+    let out = Tester::new(Plugin)
+        .config(r#"{"format": {"**/*.csv": "jmeter-csv"}}"#)
+        .run(&[("results/x.csv", jtl)]);
+    assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
+    assert!(Tester::new(Plugin).try_run_bytes(&[("x.csv", b"")]).is_ok());
+}
+
+/// A snapshot in the shape of a Spring/Micrometer or prom-client service
+/// scraped after a load test (hand-written: no real Prometheus snapshot is
+/// in the shared fixtures).
+const PROMETHEUS_SNAPSHOT: &str = r#"# HELP http_server_requests_seconds Duration of HTTP server requests
+# TYPE http_server_requests_seconds histogram
+http_server_requests_seconds_bucket{method="GET",route="/api/products",le="0.05"} 600
+http_server_requests_seconds_bucket{method="GET",route="/api/products",le="0.1"} 900
+http_server_requests_seconds_bucket{method="GET",route="/api/products",le="0.25"} 980
+http_server_requests_seconds_bucket{method="GET",route="/api/products",le="0.5"} 995
+http_server_requests_seconds_bucket{method="GET",route="/api/products",le="1"} 1000
+http_server_requests_seconds_bucket{method="GET",route="/api/products",le="+Inf"} 1000
+http_server_requests_seconds_sum{method="GET",route="/api/products"} 62.5
+http_server_requests_seconds_count{method="GET",route="/api/products"} 1000
+http_server_requests_seconds_bucket{method="POST",route="/api/orders",le="0.05"} 10
+http_server_requests_seconds_bucket{method="POST",route="/api/orders",le="0.1"} 40
+http_server_requests_seconds_bucket{method="POST",route="/api/orders",le="0.25"} 120
+http_server_requests_seconds_bucket{method="POST",route="/api/orders",le="0.5"} 170
+http_server_requests_seconds_bucket{method="POST",route="/api/orders",le="1"} 196
+http_server_requests_seconds_bucket{method="POST",route="/api/orders",le="+Inf"} 200
+http_server_requests_seconds_sum{method="POST",route="/api/orders"} 60.2
+http_server_requests_seconds_count{method="POST",route="/api/orders"} 200
+# TYPE http_requests_total counter
+http_requests_total{method="GET",route="/api/products",status="200"} 998
+http_requests_total{method="GET",route="/api/products",status="500"} 2
+http_requests_total{method="POST",route="/api/orders",status="201"} 190
+http_requests_total{method="POST",route="/api/orders",status="503"} 10
+# TYPE app_cache_hits_total counter
+app_cache_hits_total{cache="products"} 870
+# TYPE app_cache_misses_total counter
+app_cache_misses_total{cache="products"} 130
+# TYPE hikaricp_connections_active gauge
+hikaricp_connections_active{pool="main"} 8
+# TYPE hikaricp_connections_max gauge
+hikaricp_connections_max{pool="main"} 10
+# TYPE bull_queue_waiting gauge
+bull_queue_waiting{queue="emails"} 42
+"#;
+
+#[test]
+fn prometheus_histograms_are_interpolated_and_say_so() {
+    let out = Tester::new(Plugin).run(&[("metrics.prom", PROMETHEUS_SNAPSHOT)]);
+    let p95 = find(
+        &out,
+        "http.latency",
+        &[("endpoint", "/api/products"), ("percentile", "p95")],
+    )
+    .expect("interpolated p95");
+    // Rank 950 lies 50/80 of the way through the (0.1 s, 0.25 s] bucket.
+    assert_close(p95.value, 193.75, 1e-12);
+    assert_eq!(p95.label_value("derivation"), Some("bucket-interpolation"));
+    assert_eq!(p95.label_value("method"), Some("GET"));
+    assert_close(
+        endpoint_latency(&out, "/api/products", "p50"),
+        41.666_666_666,
+        1e-9,
+    );
+    assert_close(
+        endpoint_latency(&out, "/api/products", "p99.9"),
+        900.0,
+        1e-12,
+    );
+    assert_close(endpoint_latency(&out, "/api/products", "mean"), 62.5, 1e-12);
+    assert_close(
+        endpoint_latency(&out, "/api/orders", "p95"),
+        500.0 + 500.0 * 20.0 / 26.0,
+        1e-12,
+    );
+    // 200 samples: no p99.9 for /api/orders, and LT001 says why.
+    assert!(
+        find(
+            &out,
+            "http.latency",
+            &[("endpoint", "/api/orders"), ("percentile", "p99.9")]
+        )
+        .is_none()
+    );
+    assert!(
+        out.findings
+            .iter()
+            .any(|f| f.rule == "LT001" && f.message.contains("/api/orders"))
+    );
+    let errors = |endpoint| {
+        value(
+            &out,
+            "http.error_rate",
+            &[("endpoint", endpoint), ("definition", "status")],
+        )
+    };
+    assert_close(errors("/api/products"), 0.002, 1e-12);
+    assert_close(errors("/api/orders"), 0.05, 1e-12);
+    assert_close(
+        value(&out, "http.error_rate", &[("definition", "status")]),
+        0.01,
+        1e-12,
+    );
+    assert_eq!(value(&out, "http.requests", &[]), 1200.0);
+    assert_close(
+        value(&out, "cache.hit_ratio", &[("cache", "products")]),
+        0.87,
+        1e-12,
+    );
+    assert_close(
+        value(&out, "db.pool.usage", &[("pool", "main")]),
+        0.8,
+        1e-12,
+    );
+    assert_eq!(value(&out, "queue.backlog", &[("queue", "emails")]), 42.0);
+    // A snapshot has no time window: no throughput is invented.
+    assert!(out.metrics.iter().all(|m| m.name != "http.throughput"));
+}
+
+#[test]
+fn generic_metrics_json_and_csv() {
+    let json = r#"{"metrics": [
+  {"name": "batch.throughput", "value": 1250, "unit": "items/s", "labels": {"job": "nightly-import"}},
+  {"name": "http.latency", "value": 0.231, "unit": "s", "labels": {"percentile": "p95", "endpoint": "GET /users"}, "samples": 1200},
+  {"name": "cache.hit_ratio", "value": 92, "unit": "%", "labels": {"cache": "sessions"}},
+  {"name": "http.latency", "value": 12, "unit": "bytes"}
+]}"#;
+    let out = Tester::new(Plugin).run(&[("apm-export.json", json)]);
+    assert_eq!(
+        value(&out, "batch.throughput", &[("job", "nightly-import")]),
+        75_000.0
+    );
+    let latency = find(&out, "http.latency", &[("endpoint", "GET /users")]).expect("latency");
+    assert_eq!((latency.value, latency.unit.as_str()), (231.0, "ms"));
+    assert_eq!(latency.samples, Some(1200));
+    assert_eq!(
+        value(&out, "cache.hit_ratio", &[("cache", "sessions")]),
+        0.92
+    );
+    // The entry in bytes is refused with a located note, not converted.
+    assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
+    assert_eq!(out.notes[0].span.as_ref().map(|s| s.line), Some(5));
+
+    let array = r#"[{"name": "queue.backlog", "value": 3, "unit": "count", "labels": {"queue": "webhooks"}}]"#;
+    let out = Tester::new(Plugin).run(&[("backlog.json", array)]);
+    assert_eq!(value(&out, "queue.backlog", &[("queue", "webhooks")]), 3.0);
+
+    let csv = "name,value,unit,labels\nqueue.backlog,17,count,queue=emails\nhttp.error_rate,1.5,%,endpoint=POST /api/login;definition=status\n";
+    let out = Tester::new(Plugin).run(&[("metrics.csv", csv)]);
+    assert_eq!(value(&out, "queue.backlog", &[("queue", "emails")]), 17.0);
+    let login = find(&out, "http.error_rate", &[("endpoint", "POST /api/login")]).expect("rate");
+    assert_eq!(login.value, 0.015);
+    assert_eq!(login.label_value("definition"), Some("status"));
+    assert_eq!(login.span.as_ref().map(|s| s.line), Some(3));
+}
+
+#[test]
+fn k6_new_machine_readable_summary() {
+    let json = r#"{"version": "1.0.0", "metadata": {"k6Version": "1.5.0"}, "results": {"metrics": [
+  {"name": "http_req_duration", "type": "trend", "contains": "time", "values": {"avg": 120.5, "min": 10.1, "med": 98.2, "max": 901.0, "p(90)": 210.4, "p(95)": 312.9}},
+  {"name": "http_reqs", "type": "counter", "contains": "default", "values": {"count": 5000, "rate": 83.3}},
+  {"name": "http_req_failed", "type": "rate", "contains": "default", "values": {"rate": 0.012}}
+]}}"#;
+    let out = Tester::new(Plugin).run(&[("summary.json", json)]);
+    assert_eq!(latency(&out, "p95"), 312.9);
+    assert_eq!(latency(&out, "p50"), 98.2);
+    assert_eq!(value(&out, "http.requests", &[]), 5000.0);
+    assert_eq!(
+        value(&out, "http.error_rate", &[("definition", "tool")]),
+        0.012
+    );
+    // This format drops p99 even when configured: absent, not 0.
+    assert!(find(&out, "http.latency", &[("percentile", "p99")]).is_none());
+}
+
+#[test]
+fn jmeter_statistical_mode_rows_count_every_sample() {
+    // `mode=Statistical`: one row per batch of samples, with their count.
+    let jtl = "timeStamp,elapsed,label,responseCode,success,SampleCount,ErrorCount\n\
+1700000000000,120,GET /api/products,200,true,10,2\n\
+1700000001000,80,GET /api/products,200,true,30,0\n";
+    let out = Tester::new(Plugin).run(&[("stat.jtl", jtl)]);
+    assert_eq!(value(&out, "http.requests", &[]), 40.0);
+    assert_eq!(
+        value(&out, "http.error_rate", &[("definition", "tool")]),
+        0.05
+    );
+    assert_eq!(latency(&out, "mean"), 90.0);
+    assert_eq!(latency(&out, "p50"), 80.0);
+}
+
+#[test]
+fn oha_json_in_seconds() {
+    // No real oha output is in the shared fixtures: this one follows oha's
+    // own schema (tests/fixtures/hatoo_oha__schema.json.SPEC), and the test
+    // checks it validates the keys we read.
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/hatoo_oha__schema.json.SPEC"
+        ))
+        .expect("schema fixture"),
+    )
+    .expect("schema is JSON");
+    for key in [
+        "summary",
+        "latencyPercentiles",
+        "statusCodeDistribution",
+        "errorDistribution",
+    ] {
+        assert!(
+            schema["properties"].get(key).is_some(),
+            "{key} left the schema"
+        );
+    }
+    assert_eq!(
+        schema["properties"]["summary"]["properties"]["average"]["description"],
+        "The average request duration in seconds"
+    );
+    let output = r#"{"summary": {"successRate": 0.99, "total": 10.0, "slowest": 0.5123, "fastest": 0.0021,
+  "average": 0.0412, "requestsPerSec": 199.8, "totalData": 204800, "sizePerRequest": 1024, "sizePerSec": 20480.0},
+  "latencyPercentiles": {"p10": 0.01, "p25": 0.02, "p50": 0.035, "p75": 0.05, "p90": 0.08, "p95": 0.1205,
+  "p99": 0.301, "p99.9": 0.5, "p99.99": 0.5123},
+  "statusCodeDistribution": {"200": 1960, "503": 20}, "errorDistribution": {"connection closed": 20}}"#;
+    let out = Tester::new(Plugin).run(&[("oha.json", output)]);
+    assert_close(latency(&out, "p95"), 120.5, 1e-12);
+    assert_close(latency(&out, "p99.9"), 500.0, 1e-12);
+    assert_close(latency(&out, "mean"), 41.2, 1e-12);
+    assert_eq!(value(&out, "http.requests", &[]), 2000.0);
+    assert_close(
+        value(&out, "http.error_rate", &[("definition", "tool")]),
+        0.01,
+        1e-12,
+    );
+    assert_close(
+        value(&out, "http.error_rate", &[("definition", "status")]),
+        0.02,
+        1e-12,
+    );
+    assert_eq!(value(&out, "http.throughput", &[]), 199.8);
+}
+
+#[test]
+fn wrk2_hdr_distribution_keeps_its_ranks() {
+    let text = "Running 30s test @ http://127.0.0.1:8080/api/products\n  2 threads and 100 connections\n  Thread calibration: mean lat.: 1.234ms, rate sampling interval: 10ms\n  Thread Stats   Avg      Stdev     Max   +/- Stdev\n    Latency     1.21ms  612.30us   9.87ms   70.12%\n    Req/Sec     1.05k   123.45     1.80k    71.00%\n  Latency Distribution (HdrHistogram - Recorded Latency)\n 50.000%    1.12ms\n 75.000%    1.55ms\n 90.000%    1.98ms\n 99.000%    3.41ms\n 99.900%    6.02ms\n 99.990%    9.10ms\n 99.999%    9.87ms\n100.000%    9.87ms\n\n  Detailed Percentile spectrum:\n       Value   Percentile   TotalCount 1/(1-Percentile)\n\n       0.250     0.000000            1         1.00\n#[Mean    =        1.210, StdDeviation   =        0.612]\n  59998 requests in 30.00s, 8.21MB read\n  Non-2xx or 3xx responses: 1200\nRequests/sec:   1999.93\nTransfer/sec:    280.11KB\n";
+    let out = Tester::new(Plugin).run(&[("wrk2.txt", text)]);
+    assert_eq!(latency(&out, "p99.9"), 6.02);
+    assert_eq!(latency(&out, "p99.99"), 9.1);
+    assert_eq!(latency(&out, "p100"), 9.87);
+    assert_close(latency(&out, "mean"), 1.21, 1e-12);
+    assert_eq!(value(&out, "http.requests", &[]), 59_998.0);
+    assert_close(
+        value(&out, "http.error_rate", &[("definition", "status")]),
+        1200.0 / 59_998.0,
+        1e-12,
+    );
+    assert_eq!(
+        value(&out, "http.error_rate", &[("definition", "tool")]),
+        0.0
+    );
+}
+
+#[test]
+fn gatling_2_2_log_with_scenario_and_user() {
+    // The 2.2 writer: REQUEST, scenario, user id, groups, name, start, end,
+    // status, message.
+    let log = "RUN\tcom.shop.Checkout\tcheckout\t1500000000000\t \t2.0\n\
+REQUEST\tCheckout\t1\t\tGET /api/products\t1500000000100\t1500000000180\tOK\t \n\
+REQUEST\tCheckout\t1\t\tPOST /api/orders\t1500000000200\t1500000000900\tKO\tstatus.find.is(201), but actually found 500\n";
+    let out = Tester::new(Plugin).run(&[("simulation.log", log)]);
+    assert_eq!(value(&out, "http.requests", &[]), 2.0);
+    assert_eq!(endpoint_latency(&out, "POST /api/orders", "max"), 700.0);
+    assert_eq!(
+        value(&out, "http.error_rate", &[("definition", "tool")]),
+        0.5
+    );
+}

@@ -1,0 +1,401 @@
+//! Shared query analysis: the tables a SELECT reads (with aliases), column
+//! resolution against the schema, `AND`-ed predicates, and the context the
+//! rules report through. Each statement is parsed once; every rule walks
+//! that one tree.
+
+use std::ops::ControlFlow;
+
+use perfwarden_sdk::Confidence;
+use sqlparser::ast::{
+    BinaryOperator, Expr, Query, Select, SetExpr, Spanned, Statement, TableFactor, TableWithJoins,
+    Visit, Visitor,
+};
+
+use crate::schema::{Origin, Table, ident, object};
+use crate::{Dialect, Locator, ParsedStatement, Schema, SqlIssue, rules};
+
+/// What a rule sees: the statement, the schema, and where to report.
+pub(crate) struct Cx<'a> {
+    pub statement: &'a Statement,
+    pub schema: &'a Schema,
+    pub dialect: Dialect,
+    locator: &'a Locator<'a>,
+    range: (usize, usize),
+    issues: Vec<SqlIssue>,
+}
+
+impl<'a> Cx<'a> {
+    /// Report `node` (its span when the parser kept one, else the whole statement).
+    pub fn report(
+        &mut self,
+        rule: &'static perfwarden_sdk::Rule,
+        node: &impl Spanned,
+        message: String,
+        fix: Option<String>,
+        confidence: Confidence,
+    ) {
+        let (start, end) = self
+            .locator
+            .range(node.span())
+            .filter(|&(s, e)| s >= self.range.0 && e <= self.range.1)
+            .unwrap_or(self.range);
+        self.issues.push(SqlIssue {
+            rule,
+            message,
+            start,
+            end,
+            fix,
+            confidence,
+        });
+    }
+}
+
+/// Run every query rule on one parsed statement.
+pub fn check_statement(
+    parsed: &ParsedStatement,
+    locator: &Locator<'_>,
+    dialect: Dialect,
+    schema: &Schema,
+) -> Vec<SqlIssue> {
+    let mut cx = Cx {
+        statement: &parsed.statement,
+        schema,
+        dialect,
+        locator,
+        range: (parsed.start, parsed.end),
+        issues: Vec::new(),
+    };
+    rules::check_all(&mut cx);
+    cx.issues
+}
+
+/// A schema-level problem, located by the [`Origin`] of the DDL that made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemaIssue {
+    /// The rule that found it.
+    pub rule: &'static perfwarden_sdk::Rule,
+    /// What is wrong.
+    pub message: String,
+    /// The DDL statement that declared the faulty element.
+    pub origin: Origin,
+    /// The statement that fixes it.
+    pub fix: Option<String>,
+    /// How sure the rule is.
+    pub confidence: Confidence,
+}
+
+/// Run the schema rules (foreign keys without an index) on a built schema.
+pub fn check_schema(schema: &Schema, dialect: Dialect) -> Vec<SchemaIssue> {
+    rules::foreign_key_without_index::check(schema, dialect)
+}
+
+/// Call `f` on every SELECT of the statement, subqueries and CTEs included,
+/// with the ORDER BY of the query it is the direct body of.
+pub(crate) fn each_select(statement: &Statement, mut f: impl FnMut(&Select, Option<&Query>)) {
+    struct V<F>(F);
+    impl<F: FnMut(&Select, Option<&Query>)> Visitor for V<F> {
+        type Break = ();
+        fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+            match query.body.as_ref() {
+                SetExpr::Select(select) => (self.0)(select, Some(query)),
+                body => leaves(body, &mut |s| (self.0)(s, None)),
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    fn leaves(body: &SetExpr, f: &mut dyn FnMut(&Select)) {
+        match body {
+            SetExpr::Select(select) => f(select),
+            SetExpr::SetOperation { left, right, .. } => {
+                leaves(left, f);
+                leaves(right, f);
+            }
+            _ => {}
+        }
+    }
+    let _ = statement.visit(&mut V(&mut f));
+}
+
+/// Call `f` on every query (the statement's own and nested ones).
+pub(crate) fn each_query(statement: &Statement, f: impl FnMut(&Query)) {
+    struct V<F>(F);
+    impl<F: FnMut(&Query)> Visitor for V<F> {
+        type Break = ();
+        fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+            (self.0)(query);
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = statement.visit(&mut V(f));
+}
+
+/// Call `f` on every expression of the statement.
+pub(crate) fn each_expr(statement: &Statement, mut f: impl FnMut(&Expr)) {
+    let _ = sqlparser::ast::visit_expressions(statement, |expr| {
+        f(expr);
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// `a AND b AND c` as `[a, b, c]`, parentheses removed.
+pub(crate) fn conjuncts(expr: &Expr) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(expr) = stack.pop() {
+        match expr {
+            Expr::Nested(inner) => stack.push(inner),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
+                stack.push(right);
+                stack.push(left);
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Strip parentheses.
+pub(crate) fn unnest(mut expr: &Expr) -> &Expr {
+    while let Expr::Nested(inner) = expr {
+        expr = inner;
+    }
+    expr
+}
+
+/// One table a SELECT reads, with its alias and the join condition that
+/// brought it in.
+pub(crate) struct TableRef<'a> {
+    /// Schema key (lower-cased, unqualified).
+    pub name: String,
+    pub alias: Option<String>,
+    /// The schema's table, when the migrations declare it.
+    pub table: Option<&'a Table>,
+    /// `ON` condition of its join, for joined tables.
+    pub on: Option<&'a Expr>,
+}
+
+/// The tables in scope of one SELECT (or UPDATE/DELETE).
+pub(crate) struct Scope<'a> {
+    pub tables: Vec<TableRef<'a>>,
+}
+
+impl<'a> Scope<'a> {
+    pub fn of_select(select: &'a Select, schema: &'a Schema, ctes: &[String]) -> Self {
+        Self::of_from(&select.from, schema, ctes)
+    }
+
+    pub fn of_from(from: &'a [TableWithJoins], schema: &'a Schema, ctes: &[String]) -> Self {
+        let mut tables = Vec::new();
+        for twj in from {
+            push_factor(&mut tables, &twj.relation, None, schema, ctes);
+            for join in &twj.joins {
+                push_factor(&mut tables, &join.relation, join_on(join), schema, ctes);
+            }
+        }
+        Self { tables }
+    }
+
+    /// The scope entry and lower-cased column a column reference names.
+    /// `None` when the column is ambiguous or belongs to no known table.
+    pub fn resolve(&self, expr: &Expr) -> Option<(usize, String)> {
+        match unnest(expr) {
+            Expr::Identifier(id) => {
+                let column = ident(id);
+                if self.tables.len() == 1 {
+                    return Some((0, column));
+                }
+                let mut owners = self.tables.iter().enumerate().filter(|(_, t)| {
+                    t.table
+                        .is_some_and(|table| !table.columns.is_empty() && table.has_column(&column))
+                });
+                match (owners.next(), owners.next()) {
+                    (Some((i, _)), None) => Some((i, column)),
+                    _ => None,
+                }
+            }
+            Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+                let qualifier = ident(&parts[parts.len() - 2]);
+                let column = ident(&parts[parts.len() - 1]);
+                self.tables
+                    .iter()
+                    .position(|t| match &t.alias {
+                        Some(alias) => *alias == qualifier,
+                        None => t.name == qualifier,
+                    })
+                    .map(|i| (i, column))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `expr` reads any column of scope entry `index`.
+    pub fn references(&self, expr: &Expr, index: usize) -> bool {
+        let mut found = false;
+        let _ = sqlparser::ast::visit_expressions(expr, |e| {
+            if matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+                && self.resolve(e).is_some_and(|(i, _)| i == index)
+            {
+                found = true;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        });
+        found
+    }
+}
+
+fn join_on(join: &sqlparser::ast::Join) -> Option<&Expr> {
+    use sqlparser::ast::{JoinConstraint, JoinOperator as J};
+    let constraint = match &join.join_operator {
+        J::Join(c)
+        | J::Inner(c)
+        | J::Left(c)
+        | J::LeftOuter(c)
+        | J::Right(c)
+        | J::RightOuter(c)
+        | J::FullOuter(c)
+        | J::Semi(c)
+        | J::LeftSemi(c)
+        | J::RightSemi(c)
+        | J::Anti(c)
+        | J::LeftAnti(c)
+        | J::RightAnti(c)
+        | J::StraightJoin(c) => c,
+        _ => return None,
+    };
+    match constraint {
+        JoinConstraint::On(expr) => Some(expr),
+        _ => None,
+    }
+}
+
+fn push_factor<'a>(
+    tables: &mut Vec<TableRef<'a>>,
+    factor: &'a TableFactor,
+    on: Option<&'a Expr>,
+    schema: &'a Schema,
+    ctes: &[String],
+) {
+    if let TableFactor::Table {
+        name, alias, args, ..
+    } = factor
+    {
+        let key = object(name);
+        // Table functions and CTEs are not schema tables: keep them in
+        // scope (for qualifier resolution) without schema knowledge.
+        let is_table = args.is_none() && !ctes.contains(&key);
+        tables.push(TableRef {
+            table: if is_table { schema.table(&key) } else { None },
+            name: key,
+            alias: alias.as_ref().map(|a| ident(&a.name)),
+            on,
+        });
+    } else {
+        // A derived table or other source: in scope, but never resolved
+        // to schema columns.
+        tables.push(TableRef {
+            name: String::new(),
+            alias: match factor {
+                TableFactor::Derived { alias, .. } => alias.as_ref().map(|a| ident(&a.name)),
+                _ => None,
+            },
+            table: None,
+            on,
+        });
+    }
+}
+
+/// Names of the CTEs a query defines.
+pub(crate) fn cte_names(query: Option<&Query>) -> Vec<String> {
+    query
+        .and_then(|q| q.with.as_ref())
+        .map(|with| {
+            with.cte_tables
+                .iter()
+                .map(|c| ident(&c.alias.name))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// How a predicate constrains a column, for index use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// `=`, `IN`, `IS NULL`: a point lookup.
+    Equality,
+    /// `<`, `>`, `BETWEEN`: a range scan.
+    Range,
+}
+
+/// The column of scope entry `index` that `predicate` could look up
+/// through an index, with how; the value side must not read that table.
+pub(crate) fn sargable<'e>(
+    scope: &Scope<'_>,
+    predicate: &'e Expr,
+) -> Option<(usize, String, Access, &'e Expr)> {
+    let predicate = unnest(predicate);
+    let one_side = |column: &'e Expr, value: Option<&Expr>, access: Access| {
+        let (index, name) = scope.resolve(column)?;
+        if value.is_some_and(|v| scope.references(v, index)) {
+            return None;
+        }
+        Some((index, name, access, column))
+    };
+    match predicate {
+        Expr::BinaryOp { left, op, right } => {
+            let access = match op {
+                BinaryOperator::Eq => Access::Equality,
+                BinaryOperator::Lt
+                | BinaryOperator::LtEq
+                | BinaryOperator::Gt
+                | BinaryOperator::GtEq => Access::Range,
+                _ => return None,
+            };
+            one_side(left, Some(right), access).or_else(|| one_side(right, Some(left), access))
+        }
+        Expr::In {
+            expr,
+            negated: false,
+            ..
+        }
+        | Expr::IsNull(expr) => one_side(expr, None, Access::Equality),
+        Expr::Between {
+            expr,
+            negated: false,
+            low,
+            high,
+        } => one_side(expr, Some(low), Access::Range).filter(|(i, ..)| !scope.references(high, *i)),
+        _ => None,
+    }
+}
+
+/// Whether a query whose `WHERE` has these normalised terms can use a
+/// partial index with this predicate: each of its terms appears verbatim.
+pub(crate) fn implies(query_terms: &[String], predicate: &[String]) -> bool {
+    predicate.iter().all(|term| query_terms.contains(term))
+}
+
+/// Whether `name` (any case) is one of `names`.
+pub(crate) fn function_named(expr: &Expr, names: &[&str]) -> bool {
+    match unnest(expr) {
+        Expr::Function(f) => f
+            .name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .is_some_and(|id| names.iter().any(|n| id.value.eq_ignore_ascii_case(n))),
+        _ => false,
+    }
+}
+
+/// Call `f` on every sub-expression of `expr` (itself included).
+pub(crate) fn each_expr_in(expr: &Expr, mut f: impl FnMut(&Expr)) {
+    let _ = sqlparser::ast::visit_expressions(expr, |e| {
+        f(e);
+        ControlFlow::<()>::Continue(())
+    });
+}
