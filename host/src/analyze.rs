@@ -32,9 +32,9 @@ pub struct PluginRun {
     pub status: PluginStatus,
     pub error: Option<String>,
     /// Time in the plugin's `analyze` call (the deadline applies to it).
-    pub duration_ms: u64,
+    pub duration_ms: f64,
     /// Time to get the plugin ready: compile or cache load, and `info`.
-    pub load_ms: u64,
+    pub load_ms: f64,
     /// Artifacts offered.
     pub artifacts: usize,
     /// `hit`, `miss`, `off`, or `none` when not compiled.
@@ -293,8 +293,8 @@ impl PluginOutcome {
                 sha256: String::new(),
                 status: PluginStatus::Trap,
                 error: Some(error),
-                duration_ms: 0,
-                load_ms: 0,
+                duration_ms: 0.0,
+                load_ms: 0.0,
                 artifacts: 0,
                 compile_cache: "none",
                 findings: 0,
@@ -325,7 +325,7 @@ fn run_plugin(
     outcome.run.sha256 = plugin.sha256.clone();
     outcome.run.api_version = plugin.api_version.clone();
     let finish = |mut outcome: PluginOutcome| {
-        outcome.run.load_ms = started.elapsed().as_millis() as u64;
+        outcome.run.load_ms = millis(started.elapsed());
         outcome
     };
 
@@ -438,6 +438,11 @@ fn run_plugin(
         }
     }
     outcome
+}
+
+/// Milliseconds with microsecond resolution: most calls take well under 1 ms.
+fn millis(duration: std::time::Duration) -> f64 {
+    (duration.as_secs_f64() * 1e6).round() / 1e3
 }
 
 fn cache_label(session: &Session, plugin: &Plugin) -> &'static str {

@@ -180,6 +180,28 @@ fn format_value(value: f64) -> String {
     }
 }
 
+/// `http.latency p99.9 GET /api/x`: a missing metric in a few words.
+fn missing_name(metric: &JudgedMetric) -> String {
+    let mut name = metric.name.clone();
+    for key in [
+        "percentile",
+        "endpoint",
+        "class",
+        "resource",
+        "data_class",
+        "route_class",
+    ] {
+        if let Some(value) = metric.labels.get(key) {
+            name.push(' ');
+            name.push_str(value);
+        }
+    }
+    if let (Some(class), false) = (&metric.class, metric.labels.contains_key("class")) {
+        name.push_str(&format!(" ({class})"));
+    }
+    name
+}
+
 fn metric_line(metric: &JudgedMetric) -> String {
     let mut labels: Vec<String> = metric
         .labels
@@ -338,7 +360,27 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             .unwrap_or_default();
         writeln!(out)?;
         writeln!(out, "{}", p.paint(BOLD, format!("■ {area}{score}")))?;
-        for metric in metrics {
+        // Expected-but-missing metrics fold into one line per area: they
+        // matter as a count and a list of names, not one line each.
+        let (missing, measured): (Vec<&JudgedMetric>, Vec<&JudgedMetric>) =
+            metrics.into_iter().partition(|m| m.value.is_none());
+        if !missing.is_empty() {
+            let names: Vec<String> = missing.iter().take(6).map(|m| missing_name(m)).collect();
+            let more = missing.len().saturating_sub(names.len());
+            let more = if more > 0 {
+                format!(", … {more} more")
+            } else {
+                String::new()
+            };
+            let status = p.paint(DIM, format!("{:<10}", Status::NoData.as_str()));
+            writeln!(
+                out,
+                "  {status} {} expected, not measured: {}{more}",
+                missing.len(),
+                names.join(", ")
+            )?;
+        }
+        for metric in measured {
             let status = p.paint(
                 status_style(metric.status),
                 format!("{:<10}", metric.status.as_str()),
@@ -417,10 +459,11 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             .unwrap_or_default();
         writeln!(
             out,
-            "  {:<14} {} {} ms · {} artifacts · {} findings · {} metrics · cache {}",
+            "  {:<14} {} {:.1} ms (+{:.1} ms load) · {} artifacts · {} findings · {} metrics · cache {}",
             plugin.name,
             p.paint(style, format!("{status:<14}")),
             plugin.duration_ms,
+            plugin.load_ms,
             plugin.artifacts,
             plugin.findings,
             plugin.metrics,
