@@ -159,6 +159,8 @@ pub fn analyze(
         &collected.rules_run,
         &rule_names,
     );
+    let mut findings = findings;
+    crate::baseline::fingerprint_all(&root, &mut findings);
     let (findings, baseline_report) = match baseline {
         Some((baseline, file)) => {
             let (kept, report) = baseline.apply(&root, findings, &file);
@@ -404,6 +406,7 @@ fn run_plugin(
                     evidence: finding.evidence,
                     fix: finding.fix,
                     confidence: Confidence::from(finding.confidence),
+                    fingerprint: None,
                 });
             }
             for metric in output.metrics {

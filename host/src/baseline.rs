@@ -76,8 +76,16 @@ impl<'a> Fingerprinter<'a> {
         }
     }
 
-    /// `(rule, path, fingerprint)` of a finding.
+    /// `(rule, path, fingerprint)` of a finding; a fingerprint the host
+    /// already set is reused.
     pub fn key(&mut self, finding: &RawFinding) -> Key {
+        let path = finding
+            .span
+            .as_ref()
+            .map_or_else(String::new, |span| span.path.clone());
+        if let Some(fingerprint) = &finding.fingerprint {
+            return (finding.rule.clone(), path, fingerprint.clone());
+        }
         let (path, material) = match &finding.span {
             Some(span) => {
                 let line = self
@@ -104,6 +112,14 @@ impl<'a> Fingerprinter<'a> {
             )
         });
         lines.as_ref()?.get(line.checked_sub(1)? as usize).cloned()
+    }
+}
+
+/// Set every finding's fingerprint.
+pub fn fingerprint_all(root: &Path, findings: &mut [RawFinding]) {
+    let mut fingerprints = Fingerprinter::new(root);
+    for finding in findings {
+        finding.fingerprint = Some(fingerprints.key(finding).2);
     }
 }
 
@@ -263,6 +279,7 @@ mod tests {
             evidence: None,
             fix: None,
             confidence: Confidence::High,
+            fingerprint: None,
         }
     }
 

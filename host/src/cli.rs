@@ -39,6 +39,28 @@ enum Command {
     /// --baseline` reports only new findings.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Compare JSON reports before and after a change: exit 1 when a metric
+    /// got worse beyond its tolerance and the noise, or a finding is new.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    /// `OLD.json NEW.json`, when each side is one run.
+    #[arg(value_name = "REPORT", num_args = 0..=2)]
+    reports: Vec<PathBuf>,
+    /// A report of the old side; repeat for several runs (their spread is
+    /// the noise a change must exceed).
+    #[arg(long, value_name = "REPORT")]
+    old: Vec<PathBuf>,
+    /// A report of the new side; repeatable.
+    #[arg(long, value_name = "REPORT")]
+    new: Vec<PathBuf>,
+    /// Policy whose `[regression]` tolerances apply (default: embedded).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Terminal)]
+    format: ListFormat,
 }
 
 /// What every analysis needs: the project, the policy, the plugins.
@@ -231,6 +253,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Analyze(args) => analyze(args),
         Command::Baseline(command) => baseline(command),
+        Command::Compare(args) => compare(args),
         Command::Plugins(PluginsCommand::List { common, format }) => plugins_list(&common, format),
         Command::Plugins(PluginsCommand::Info { name, common }) => plugins_info(&common, &name),
         Command::Policy(PolicyCommand::Show { policy, config }) => {
@@ -430,6 +453,38 @@ fn baseline(command: BaselineCommand) -> anyhow::Result<ExitStatus> {
         eprintln!("{message}");
     }
     Ok(ExitStatus::Success)
+}
+
+fn compare(args: CompareArgs) -> anyhow::Result<ExitStatus> {
+    let (old, new) = match (
+        args.reports.as_slice(),
+        args.old.is_empty() && args.new.is_empty(),
+    ) {
+        ([old, new], true) => (vec![old.clone()], vec![new.clone()]),
+        ([], false) if !args.old.is_empty() && !args.new.is_empty() => (args.old, args.new),
+        _ => {
+            return Err(usage(
+                "give `OLD.json NEW.json`, or `--old` and `--new` (repeatable)",
+            ));
+        }
+    };
+    let policy = resolve_policy(args.policy.as_deref(), &Config::default())?;
+    let old: Vec<&Path> = old.iter().map(PathBuf::as_path).collect();
+    let new: Vec<&Path> = new.iter().map(PathBuf::as_path).collect();
+    let comparison = crate::compare::compare(&old, &new, &policy).map_err(usage)?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        ListFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &comparison)?;
+            writeln!(out)?;
+        }
+        ListFormat::Terminal => crate::compare::render(&comparison, &mut out)?,
+    }
+    Ok(if comparison.regressed() {
+        ExitStatus::Violated
+    } else {
+        ExitStatus::Success
+    })
 }
 
 /// Describe every plugin (compiling those whose info is not cached).

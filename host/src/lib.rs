@@ -13,6 +13,7 @@
 pub mod analyze;
 pub mod baseline;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod discovery;
 pub mod model;

@@ -261,6 +261,7 @@ mod tests {
             evidence: None,
             fix: None,
             confidence: Confidence::High,
+            fingerprint: None,
         }
     }
 

@@ -219,6 +219,18 @@ impl Policy {
         )
     }
 
+    /// How much worse (as a ratio of the old value) metric `name` may get
+    /// between two runs before `perfwarden compare` calls it a regression:
+    /// `[regression.metrics]`, else `[regression] default_tolerance`.
+    pub fn regression_tolerance(&self, name: &str) -> f64 {
+        let regression = &self.compiled.regression;
+        regression
+            .tolerances
+            .get(name)
+            .copied()
+            .unwrap_or(regression.default_tolerance)
+    }
+
     /// Judge the plugins' output.
     pub fn judge(&self, input: JudgeInput) -> Judgement {
         let identity = PolicyIdentity {

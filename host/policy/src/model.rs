@@ -40,6 +40,10 @@ pub struct RawFinding {
     pub evidence: Option<String>,
     pub fix: Option<String>,
     pub confidence: Confidence,
+    /// Identity across runs (rule, path, normalised source line), set by
+    /// the host: survives line shifts, for baselines and `compare`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 /// A metric reported by a plugin.

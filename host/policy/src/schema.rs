@@ -15,7 +15,7 @@ use crate::units::{self, Dimension};
 /// Sections whose rows judge metrics against bands.
 const BAND_SECTIONS: [&str; 4] = ["latency", "throughput", "database", "tracking"];
 /// Sections with a fixed meaning besides policy entries.
-const RESERVED: [&str; 7] = [
+const RESERVED: [&str; 8] = [
     "policy",
     "judging",
     "scoring",
@@ -23,6 +23,7 @@ const RESERVED: [&str; 7] = [
     "escalations",
     "checklist",
     "tools",
+    "regression",
 ];
 const ENTRY_KEYS: [&str; 4] = ["status", "area", "title", "seed"];
 
@@ -41,6 +42,16 @@ pub(crate) struct Compiled {
     pub(crate) rules: Vec<MetricRule>,
     pub(crate) escalations: Vec<EscalationRule>,
     pub(crate) checklist: Vec<(String, Vec<ChecklistRule>)>,
+    pub(crate) regression: Regression,
+}
+
+/// How much worse a metric may get between two runs before `perfwarden
+/// compare` calls it a regression, as a ratio of the old value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Regression {
+    pub(crate) default_tolerance: f64,
+    /// Per metric name.
+    pub(crate) tolerances: BTreeMap<String, f64>,
 }
 
 /// A policy entry a rule's `policy_ref` names.
@@ -403,6 +414,7 @@ impl Cx<'_> {
         self.cross_check_rules(&rules, &classes, &default_class);
 
         self.tools(root);
+        let regression = self.regression(root);
         let escalations = self.escalations(root);
         let checklist = self.checklist(root);
         Compiled {
@@ -416,7 +428,45 @@ impl Cx<'_> {
             rules,
             escalations,
             checklist,
+            regression,
         }
+    }
+
+    /// `[regression]`: `default_tolerance` and per-metric `[regression.metrics]`.
+    fn regression(&mut self, root: &Table) -> Regression {
+        const DEFAULT_TOLERANCE: f64 = 0.1;
+        let mut regression = Regression {
+            default_tolerance: DEFAULT_TOLERANCE,
+            tolerances: BTreeMap::new(),
+        };
+        let Some(table) = self.table(root, "", "regression") else {
+            return regression;
+        };
+        self.check_keys(
+            table,
+            "regression",
+            &["default_tolerance", "metrics", "seed"],
+        );
+        self.string(table, "regression", "seed");
+        if let Some(tolerance) = self.quantity(table, "regression", "default_tolerance", "ratio") {
+            if tolerance < 0.0 {
+                self.error("regression.default_tolerance", "must not be negative");
+            }
+            regression.default_tolerance = tolerance;
+        }
+        if let Some(metrics) = self.table(table, "regression", "metrics") {
+            for key in metrics.keys() {
+                let path = join("regression.metrics", key);
+                if let Some(tolerance) = self.quantity(metrics, "regression.metrics", key, "ratio")
+                {
+                    if tolerance < 0.0 {
+                        self.error(&path, "must not be negative");
+                    }
+                    regression.tolerances.insert(key.clone(), tolerance);
+                }
+            }
+        }
+        regression
     }
 
     fn scoring(&mut self, root: &Table) -> Scoring {

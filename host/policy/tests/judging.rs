@@ -36,6 +36,7 @@ fn finding(rule: &str, policy_ref: &str, line: u32) -> RawFinding {
         evidence: None,
         fix: None,
         confidence: Confidence::High,
+        fingerprint: None,
     }
 }
 

@@ -251,3 +251,35 @@ fn extends_errors() {
     assert_eq!(io.location(), None);
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
+
+#[test]
+fn regression_tolerances_default_override_and_validate() {
+    let default = Policy::default_policy();
+    assert_eq!(default.regression_tolerance("http.latency"), 0.1);
+    assert_eq!(default.regression_tolerance("http.throughput"), 0.05);
+    assert_eq!(
+        default.regression_tolerance("cache.ttl"),
+        0.1,
+        "default_tolerance"
+    );
+
+    let custom = default
+        .extend(
+            "[regression]\ndefault_tolerance = \"25%\"\n[regression.metrics]\n\"http.latency\" = 0.02\n",
+            "team.toml",
+        )
+        .unwrap();
+    assert_eq!(custom.regression_tolerance("http.latency"), 0.02);
+    assert_eq!(custom.regression_tolerance("cache.ttl"), 0.25);
+
+    let message = error_of("extends = \"default\"\n[regression]\ndefault_tolerance = \"5s\"\n");
+    assert!(
+        message.contains("regression.default_tolerance"),
+        "{message}"
+    );
+    let message = error_of("extends = \"default\"\n[regression]\ntolerance = 0.1\n");
+    assert!(
+        message.contains("regression.tolerance") && message.contains("unknown key"),
+        "{message}"
+    );
+}
