@@ -114,8 +114,16 @@ fn load(path: &Path) -> Result<ReportView, CompareError> {
         message,
     };
     let bytes = std::fs::read(path).map_err(|err| error(err.to_string()))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|err| error(format!("not a perfwarden JSON report: {err}")))
+    let report: ReportView = serde_json::from_slice(&bytes)
+        .map_err(|err| error(format!("not a perfwarden JSON report: {err}")))?;
+    if report.schema_version != crate::report::SCHEMA_VERSION {
+        return Err(error(format!(
+            "report schema {}, this perfwarden compares schema {}",
+            report.schema_version,
+            crate::report::SCHEMA_VERSION
+        )));
+    }
+    Ok(report)
 }
 
 /// Which way is better for a metric: from the policy band that judged it,
