@@ -10,7 +10,7 @@ pub struct Limits {
     /// Wall-clock deadline of one call, in milliseconds (epoch interruption).
     pub timeout_ms: u64,
     /// Fuel budget of one call (about one unit per WebAssembly instruction);
-    /// a deterministic CPU cap behind the wall clock.
+    /// a deterministic CPU cap behind the wall clock. 0 turns metering off.
     pub fuel: u64,
     /// Linear memory cap of one plugin instance, in MiB.
     pub memory_mib: u64,

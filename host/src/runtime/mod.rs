@@ -80,13 +80,16 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// An engine with fuel and epoch interruption on, the WASI p2 imports
-    /// (backed by a context that grants nothing) and the v1 host API.
+    /// An engine with epoch interruption on (and fuel metering when the
+    /// limits set a fuel budget), the WASI p2 imports (backed by a context
+    /// that grants nothing) and the v1 host API.
     pub fn new(limits: Limits, cache: Option<CompileCache>) -> anyhow::Result<Self> {
         let mut config = wasmtime::Config::new();
+        // Fuel metering instruments every block of compiled code, so it is
+        // part of the engine (and of the compile-cache key), not of a call.
         config
             .wasm_component_model(true)
-            .consume_fuel(true)
+            .consume_fuel(limits.fuel > 0)
             .epoch_interruption(true)
             .parallel_compilation(true);
         let engine = Engine::new(&config)?;
@@ -235,7 +238,7 @@ impl Runtime {
             .max(1);
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
-        let fuel_set = store.set_fuel(limits.fuel).is_ok();
+        let fuel_set = limits.fuel > 0 && store.set_fuel(limits.fuel).is_ok();
 
         let started = Instant::now();
         let result = compiled
