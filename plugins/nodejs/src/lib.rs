@@ -1,7 +1,8 @@
 //! Node.js analyzer: N+1 queries, blocking calls, unbounded and offset
 //! queries, pools and timeouts, caches without TTL, inline background work
-//! and unthrottled login routes in JavaScript and TypeScript (oxc parser),
-//! plus pool, cache-TTL and rate-limit configuration as metrics.
+//! (mail, webhooks, imports, notifications) and unthrottled login routes in
+//! JavaScript and TypeScript (oxc parser), plus pool, cache-TTL and
+//! rate-limit configuration as metrics.
 //!
 //! Every offered file is parsed once. Pass one summarises each file's
 //! module-level clients and exports; pass two walks each AST with the

@@ -1,6 +1,7 @@
 //! The context model: which values are database, cache, queue, HTTP, mail
-//! clients, web apps or rate limiters, derived from the packages they come
-//! from and followed through assignments, imports and requires.
+//! and notification clients, web apps or rate limiters, derived from the
+//! packages they come from and followed through assignments, imports and
+//! requires.
 
 use oxc_ast::ast::{Argument, Expression};
 
@@ -28,6 +29,14 @@ pub enum Lib {
     Undici,
     Fetch,
     Nodemailer,
+    Twilio,
+    FirebaseAdmin,
+    WebPush,
+    Sns,
+    Slack,
+    Apn,
+    PushNotifications,
+    Expo,
     Express,
     Fastify,
     Koa,
@@ -59,6 +68,14 @@ impl Lib {
             Lib::Undici => "undici",
             Lib::Fetch => "fetch",
             Lib::Nodemailer => "nodemailer",
+            Lib::Twilio => "twilio",
+            Lib::FirebaseAdmin => "firebase-admin",
+            Lib::WebPush => "web-push",
+            Lib::Sns => "sns",
+            Lib::Slack => "slack",
+            Lib::Apn => "apn",
+            Lib::PushNotifications => "node-pushnotifications",
+            Lib::Expo => "expo-server-sdk",
             Lib::Express => "express",
             Lib::Fastify => "fastify",
             Lib::Koa => "koa",
@@ -80,6 +97,9 @@ pub enum Kind {
     Http(Lib),
     /// A mail transport.
     Mailer,
+    /// A push, SMS or chat notification client (Twilio, FCM, web-push, SNS,
+    /// Slack, APNs, Expo).
+    Notifier(Lib),
     /// A web application or router on which routes are registered.
     App(Lib),
     /// A rate-limiting middleware.
@@ -292,6 +312,9 @@ fn family(module: &str) -> &str {
         "mysql2/promise" | "mysql" => "mysql2",
         "koa-router" | "@koa/router" => "koa-router",
         "node:http" => "http",
+        "firebase-admin/app" | "firebase-admin/messaging" => "firebase-admin",
+        "@parse/node-apn" => "apn",
+        "aws-sdk/clients/sns" => "aws-sdk/sns",
         other => other,
     }
 }
@@ -305,6 +328,7 @@ pub fn package_value(module: &str, path: &[String]) -> Option<Kind> {
         ("node-fetch", [] | ["default"]) => Kind::Http(Lib::Fetch),
         ("undici", ["request" | "fetch"]) => Kind::Http(Lib::Undici),
         ("mongoose", [] | ["default"]) => Kind::Db(Lib::Mongoose),
+        ("web-push", [] | ["default"]) => Kind::Notifier(Lib::WebPush),
         _ => return None,
     })
 }
@@ -328,6 +352,12 @@ pub fn package_factory(module: &str, path: &[String]) -> Option<Kind> {
             Kind::Db(Lib::Mysql2)
         }
         ("nodemailer", ["createTransport"]) => Kind::Mailer,
+        // `require('twilio')(sid, token)`, `twilio(sid, token)`.
+        ("twilio", [] | ["default"]) => Kind::Notifier(Lib::Twilio),
+        // `admin.messaging()`, `admin.app().messaging()`, `getMessaging(app)`.
+        ("firebase-admin", [.., "messaging"] | ["getMessaging"]) => {
+            Kind::Notifier(Lib::FirebaseAdmin)
+        }
         ("axios", ["create"]) => Kind::Http(Lib::Axios),
         ("got", ["extend"]) => Kind::Http(Lib::Got),
         ("express-rate-limit", [] | ["default" | "rateLimit"]) => Kind::Limiter,
@@ -356,6 +386,15 @@ pub fn package_new(module: &str, path: &[String]) -> Option<Kind> {
         ("agenda", [] | ["default" | "Agenda"]) => Kind::Queue(Lib::Agenda),
         ("koa", [] | ["default"]) => Kind::App(Lib::Koa),
         ("koa-router", [] | ["default"]) => Kind::App(Lib::Koa),
+        ("twilio", [] | ["default" | "Twilio"]) => Kind::Notifier(Lib::Twilio),
+        ("@aws-sdk/client-sns", ["SNSClient" | "SNS"]) => Kind::Notifier(Lib::Sns),
+        ("aws-sdk", ["SNS"]) => Kind::Notifier(Lib::Sns),
+        ("aws-sdk/sns", [] | ["default"]) => Kind::Notifier(Lib::Sns),
+        ("@slack/web-api", ["WebClient"]) => Kind::Notifier(Lib::Slack),
+        ("@slack/webhook", ["IncomingWebhook"]) => Kind::Notifier(Lib::Slack),
+        ("apn", ["Provider" | "MultiProvider"]) => Kind::Notifier(Lib::Apn),
+        ("node-pushnotifications", [] | ["default"]) => Kind::Notifier(Lib::PushNotifications),
+        ("expo-server-sdk", [] | ["default" | "Expo"]) => Kind::Notifier(Lib::Expo),
         ("rate-limiter-flexible", [name]) if name.starts_with("RateLimiter") => Kind::Limiter,
         _ => return None,
     })
@@ -385,6 +424,31 @@ pub fn kind_of_type_name(name: &str) -> Option<Kind> {
         "Queue" => Kind::Queue(Lib::BullMq),
         "HttpService" => Kind::Http(Lib::Axios),
         "MailerService" => Kind::Mailer,
+        "Twilio" | "TwilioService" => Kind::Notifier(Lib::Twilio),
+        "Messaging" => Kind::Notifier(Lib::FirebaseAdmin),
+        "SNSClient" | "SNS" => Kind::Notifier(Lib::Sns),
+        "WebClient" => Kind::Notifier(Lib::Slack),
+        "Expo" => Kind::Notifier(Lib::Expo),
         _ => return None,
     })
+}
+
+/// The argument index of the job processor when a package class is a worker
+/// constructed with one (`new Worker(queue, processor)` of BullMQ).
+pub fn worker_class(module: &str, path: &[String]) -> Option<usize> {
+    let tail: Vec<&str> = path.iter().map(String::as_str).collect();
+    match (family(module), tail.as_slice()) {
+        ("bullmq", ["Worker"]) => Some(1),
+        _ => None,
+    }
+}
+
+/// Whether `method` on a value of `kind` registers a job processor (its last
+/// argument): `queue.process([name], [concurrency], fn)` of Bull and
+/// Bee-Queue, `agenda.define(name, [options], fn)`.
+pub fn registers_processor(kind: Kind, method: &str) -> bool {
+    matches!(
+        (kind, method),
+        (Kind::Queue(Lib::Bull | Lib::BeeQueue), "process") | (Kind::Queue(Lib::Agenda), "define")
+    )
 }

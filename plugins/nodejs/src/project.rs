@@ -1,13 +1,13 @@
 //! Project-wide facts gathered before the rules run (pass one): the
 //! module-level bindings and exports of every file, the functions used as
-//! route handlers and the routers mounted behind a rate limiter. They let
-//! the rules follow `import`/`require` across files.
+//! route handlers or job processors and the routers mounted behind a rate
+//! limiter. They let the rules follow `import`/`require` across files.
 
 use std::collections::{HashMap, HashSet};
 
 use oxc_ast::ast::{
     AssignmentTarget, BindingPattern, CallExpression, Declaration, ExportDefaultDeclarationKind,
-    Expression, ImportDeclarationSpecifier, ObjectPropertyKind, Program, Statement,
+    Expression, ImportDeclarationSpecifier, NewExpression, ObjectPropertyKind, Program, Statement,
 };
 use oxc_ast_visit::{Visit, walk};
 
@@ -34,10 +34,26 @@ pub struct Summary {
     handler_refs: Vec<(String, Option<String>)>,
     /// Names mounted with a rate limiter: `app.use("/auth", limiter, authRouter)`.
     limited_refs: Vec<String>,
+    /// Names registered as job processors (`new Worker("sms", sendSms)`), with
+    /// the receiver and method of a `queue.process(fn)` registration, whose
+    /// kind is only known once every file is summarised.
+    processor_refs: Vec<ProcessorRef>,
     /// `app.use(limiter)` without a path.
     global_limiter: bool,
     /// Paths mounted behind a limiter.
     limited_prefixes: Vec<String>,
+}
+
+/// A name registered as a job processor: `(receiver and method, name, member)`;
+/// no receiver for a worker constructor (`new Worker(queue, name)`).
+type ProcessorRef = (Option<(Binding, String)>, String, Option<String>);
+
+/// Which per-file name set of [`Project`] a reference lands in.
+#[derive(Clone, Copy)]
+enum NameSet {
+    Handlers,
+    Limited,
+    Processors,
 }
 
 /// All files of one analysis, with cross-file resolution.
@@ -51,6 +67,8 @@ pub struct Project {
     pub handlers: Vec<HashSet<String>>,
     /// Per file: module-level routers mounted behind a rate limiter.
     pub limited: Vec<HashSet<String>>,
+    /// Per file: names of functions registered as job processors.
+    pub processors: Vec<HashSet<String>>,
     /// Some `app.use(limiter)` applies to every route.
     pub global_limiter: bool,
     /// Path prefixes mounted behind a limiter.
@@ -88,49 +106,51 @@ impl Project {
         }
     }
 
-    /// Link the summaries: handler and limiter references to other files.
+    /// Link the summaries: handler, processor and limiter references to other files.
     pub fn link(&mut self) {
         let n = self.summaries.len();
         self.handlers = vec![HashSet::new(); n];
         self.limited = vec![HashSet::new(); n];
+        self.processors = vec![HashSet::new(); n];
         for i in 0..n {
             let summary = &self.summaries[i];
             self.global_limiter |= summary.global_limiter;
             self.limited_prefixes
                 .extend(summary.limited_prefixes.iter().cloned());
-            let mut handler_targets = Vec::new();
+            let mut targets = Vec::new();
             for (name, member) in &summary.handler_refs {
-                match (summary.locals.get(name), member) {
-                    (Some(Binding::Relative { file, export }), Some(member)) => {
-                        handler_targets.push((*file, member.clone()));
-                        handler_targets.push((*file, export.clone()));
-                    }
-                    (Some(Binding::Relative { file, export }), None) => {
-                        handler_targets.push((*file, export.clone()));
-                    }
-                    (_, Some(member)) => handler_targets.push((i, member.clone())),
-                    _ => handler_targets.push((i, name.clone())),
+                ref_targets(summary, i, name, member.as_deref(), true, |t| {
+                    targets.push((NameSet::Handlers, t));
+                });
+            }
+            for (receiver, name, member) in &summary.processor_refs {
+                let registers = receiver.as_ref().is_none_or(|(binding, method)| {
+                    self.resolve(binding)
+                        .is_some_and(|kind| model::registers_processor(kind, method))
+                });
+                if registers {
+                    // Only the function itself: marking a whole module as
+                    // processors would hide its route handlers.
+                    ref_targets(summary, i, name, member.as_deref(), false, |t| {
+                        targets.push((NameSet::Processors, t));
+                    });
                 }
             }
-            let mut limited_targets = Vec::new();
             for name in &summary.limited_refs {
                 match summary.locals.get(name) {
                     Some(Binding::Relative { file, export }) => {
-                        limited_targets.push((*file, export.clone()));
+                        targets.push((NameSet::Limited, (*file, export.clone())));
                     }
-                    _ => limited_targets.push((i, name.clone())),
+                    _ => targets.push((NameSet::Limited, (i, name.clone()))),
                 }
             }
-            for (file, name) in handler_targets {
-                self.add_export_name(file, &name, true);
-            }
-            for (file, name) in limited_targets {
-                self.add_export_name(file, &name, false);
+            for (set, (file, name)) in targets {
+                self.add_export_name(file, &name, set);
             }
         }
     }
 
-    fn add_export_name(&mut self, file: usize, name: &str, handler: bool) {
+    fn add_export_name(&mut self, file: usize, name: &str, set: NameSet) {
         let Some(summary) = self.summaries.get(file) else {
             return;
         };
@@ -139,13 +159,37 @@ impl Project {
             Some(Export::Local(local)) => Some(local.clone()),
             _ => None,
         };
-        let set = if handler {
-            &mut self.handlers[file]
-        } else {
-            &mut self.limited[file]
+        let set = match set {
+            NameSet::Handlers => &mut self.handlers[file],
+            NameSet::Limited => &mut self.limited[file],
+            NameSet::Processors => &mut self.processors[file],
         };
         set.insert(name.to_owned());
         set.extend(local);
+    }
+}
+
+/// The `(file, name)` pairs a function reference of file `i` may denote:
+/// `name` (or `name.member`) here, or the export it imports; for
+/// `module.member`, also the imported `module` itself when `with_module`.
+fn ref_targets(
+    summary: &Summary,
+    i: usize,
+    name: &str,
+    member: Option<&str>,
+    with_module: bool,
+    mut push: impl FnMut((usize, String)),
+) {
+    match (summary.locals.get(name), member) {
+        (Some(Binding::Relative { file, export }), Some(member)) => {
+            push((*file, member.to_owned()));
+            if with_module {
+                push((*file, export.clone()));
+            }
+        }
+        (Some(Binding::Relative { file, export }), None) => push((*file, export.clone())),
+        (_, Some(member)) => push((i, member.to_owned())),
+        _ => push((i, name.to_owned())),
     }
 }
 
@@ -454,7 +498,47 @@ impl<'p> Summarizer<'p> {
         routes::root_name(expr).is_some_and(routes::is_limiter_name)
     }
 
+    /// A reference to a function: `(name, member)` for `name` or `name.member`.
+    fn function_ref(expr: &Expression<'_>) -> Option<(String, Option<String>)> {
+        match unwrap(expr) {
+            Expression::Identifier(id) => Some((id.name.to_string(), None)),
+            Expression::StaticMemberExpression(m) => routes::root_name(&m.object)
+                .map(|root| (root.to_owned(), Some(m.property.name.to_string()))),
+            _ => None,
+        }
+    }
+
+    /// `new Worker("sms", sendSms)`: `sendSms` runs in a worker.
+    fn scan_new(&mut self, new: &NewExpression<'_>) {
+        if let Some(Binding::Pkg { module, path }) = self.eval(&new.callee)
+            && let Some(index) = model::worker_class(&module, &path)
+            && let Some((name, member)) = new
+                .arguments
+                .get(index)
+                .and_then(|a| a.as_expression())
+                .and_then(Self::function_ref)
+        {
+            self.summary.processor_refs.push((None, name, member));
+        }
+    }
+
     fn scan_call(&mut self, call: &CallExpression<'_>) {
+        // `queue.process(sendSms)`, `agenda.define("sms", sendSms)`: judged once linked.
+        if let Some(member) = call.callee.as_member_expression()
+            && let Some(method @ ("process" | "define")) = member.static_property_name()
+            && let Some(receiver) = self.eval(member.object())
+            && let Some((name, fn_member)) = call
+                .arguments
+                .last()
+                .and_then(|a| a.as_expression())
+                .and_then(Self::function_ref)
+        {
+            self.summary.processor_refs.push((
+                Some((receiver, method.to_owned())),
+                name,
+                fn_member,
+            ));
+        }
         let receiver_kind = call
             .callee
             .as_member_expression()
@@ -495,7 +579,8 @@ impl<'p> Summarizer<'p> {
     }
 }
 
-/// Finds route registrations anywhere in a file (also inside plugin functions).
+/// Finds route and job-processor registrations anywhere in a file (also
+/// inside plugin functions).
 struct RouteScan<'s, 'p> {
     s: &'s mut Summarizer<'p>,
 }
@@ -504,5 +589,10 @@ impl<'a> Visit<'a> for RouteScan<'_, '_> {
     fn visit_call_expression(&mut self, call: &CallExpression<'a>) {
         self.s.scan_call(call);
         walk::walk_call_expression(self, call);
+    }
+
+    fn visit_new_expression(&mut self, new: &NewExpression<'a>) {
+        self.s.scan_new(new);
+        walk::walk_new_expression(self, new);
     }
 }

@@ -58,6 +58,8 @@ pub struct LoopFrame {
 pub struct FnFrame {
     /// The function is a request handler (or nested in one).
     pub handler: bool,
+    /// The function is a job processor: it runs in a worker, not per request.
+    pub job: bool,
     /// Names holding the request (`req`, `ctx`, `request`).
     pub request: Vec<String>,
     /// Local names bound to request input.
@@ -104,6 +106,8 @@ pub struct Walker<'s> {
     classes: Vec<ClassFrame>,
     /// Function span starts registered as route handlers in this file.
     handler_fns: HashSet<u32>,
+    /// Function span starts registered as job processors in this file.
+    processor_fns: HashSet<u32>,
     /// Function span starts that are iteration callbacks, with `Promise.all` flag.
     callback_fns: HashMap<u32, (OxcSpan, bool, bool)>,
     /// Per function frame: whether entering it pushed a loop frame.
@@ -258,6 +262,7 @@ impl<'s> Walker<'s> {
             loops: Vec::new(),
             classes: Vec::new(),
             handler_fns: HashSet::new(),
+            processor_fns: HashSet::new(),
             callback_fns: HashMap::new(),
             fn_loop_pushed: Vec::new(),
             promise_all_maps: HashSet::new(),
@@ -320,9 +325,14 @@ impl<'s> Walker<'s> {
         model::eval(expr, self, &relative)
     }
 
-    /// Whether code here runs per request.
+    /// Whether code here runs per request: inside a request handler, and not
+    /// inside a job processor nested in it.
     pub fn in_handler(&self) -> bool {
-        self.fns.iter().any(|f| f.handler)
+        self.fns
+            .iter()
+            .rev()
+            .find(|f| f.handler || f.job)
+            .is_some_and(|f| f.handler)
     }
 
     /// The current function frame.
@@ -483,9 +493,20 @@ impl<'s> Walker<'s> {
             matches!(n, "GET" | "POST" | "PUT" | "PATCH" | "DELETE")
                 && is_next_route_file(self.path)
         });
-        let handler = by_route || by_name || by_params || next_route;
+        let by_processor = self.processor_fns.contains(&span.start)
+            || name.as_deref().is_some_and(|n| {
+                self.project
+                    .processors
+                    .get(self.file)
+                    .is_some_and(|p| p.contains(n))
+            });
+        // Registered as a job processor and never as a route: it runs in a
+        // worker, whatever its parameters are called.
+        let job = by_processor && !(by_route || by_name || next_route);
+        let handler = !job && (by_route || by_name || by_params || next_route);
         let mut frame = FnFrame {
             handler,
+            job,
             ..FnFrame::default()
         };
         if handler && let Some(first) = first {
@@ -997,6 +1018,13 @@ impl<'a> Visit<'a> for Walker<'_> {
         if let Some(kind) = construct {
             self.constructed(kind, &it.arguments, it.span);
         }
+        // `new Worker("sms", async (job) => ...)`: the processor runs in a worker.
+        if let Some(Binding::Pkg { module, path }) = self.binding_of(&it.callee)
+            && let Some(index) = model::worker_class(&module, &path)
+            && let Some(processor) = it.arguments.get(index).and_then(Argument::as_expression)
+        {
+            self.processor(processor);
+        }
         walk::walk_new_expression(self, it);
     }
 
@@ -1090,6 +1118,13 @@ impl<'a> Visit<'a> for Walker<'_> {
                 self.sink.findings.push(finding);
             }
         }
+        // `queue.process(async (job) => ...)`, `agenda.define("sms", async (job) => ...)`.
+        if let (Some(kind), Some(method)) = (receiver_kind, model::method_name(&call.callee))
+            && model::registers_processor(kind, method)
+            && let Some(processor) = call.arguments.last().and_then(Argument::as_expression)
+        {
+            self.processor(processor);
+        }
         // Client construction by factory call (`mysql.createPool`, `axios.create`).
         if let Some(Binding::Pkg { module, path }) = self.binding_of(&call.callee)
             && let Some(kind) = model::package_factory(&module, &path)
@@ -1102,6 +1137,15 @@ impl<'a> Visit<'a> for Walker<'_> {
 }
 
 impl Walker<'_> {
+    /// Mark an inline function expression as a job processor.
+    fn processor(&mut self, expr: &Expression<'_>) {
+        if let Expression::ArrowFunctionExpression(_) | Expression::FunctionExpression(_) =
+            unwrap(expr)
+        {
+            self.processor_fns.insert(unwrap(expr).span().start);
+        }
+    }
+
     fn constructed(&mut self, kind: Kind, args: &[Argument<'_>], span: OxcSpan) {
         let name = self.pending_name.clone();
         facts::constructed(self, kind, args, span, name.as_deref());

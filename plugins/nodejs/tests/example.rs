@@ -75,11 +75,11 @@ fn example_api_trips_every_rule() {
         lines(&out, "NODE001"),
         [
             at("src/routes/import.js", 9),
-            at("src/routes/orders.ts", 12)
+            at("src/routes/orders.ts", 13)
         ]
         .concat()
     );
-    assert_eq!(lines(&out, "NODE002"), at("src/routes/orders.ts", 30));
+    assert_eq!(lines(&out, "NODE002"), at("src/routes/orders.ts", 31));
     assert_eq!(
         lines(&out, "NODE003"),
         [
@@ -91,18 +91,19 @@ fn example_api_trips_every_rule() {
     assert_eq!(lines(&out, "NODE004"), at("src/routes/products.js", 10));
     assert_eq!(lines(&out, "NODE005"), at("src/routes/products.js", 10));
     assert_eq!(lines(&out, "NODE006"), at("src/db.js", 5));
-    assert_eq!(lines(&out, "NODE007"), at("src/routes/orders.ts", 19));
+    assert_eq!(lines(&out, "NODE007"), at("src/routes/orders.ts", 20));
     assert_eq!(
         lines(&out, "NODE008"),
         [at("src/cache.js", 5), at("src/routes/products.js", 22)].concat()
     );
-    assert_eq!(lines(&out, "NODE009"), at("src/routes/orders.ts", 32));
-    assert_eq!(lines(&out, "NODE010"), at("src/routes/orders.ts", 33));
+    assert_eq!(lines(&out, "NODE009"), at("src/routes/orders.ts", 33));
+    assert_eq!(lines(&out, "NODE010"), at("src/routes/orders.ts", 34));
     assert_eq!(lines(&out, "NODE011"), at("src/routes/import.js", 8));
     assert_eq!(lines(&out, "NODE012"), at("src/routes/products.js", 27));
     // Embedded SQL goes through the shared SQL rules.
     assert_eq!(lines(&out, "SQL001"), at("src/routes/products.js", 32));
     assert_eq!(lines(&out, "NODE013"), at("src/routes/auth.js", 7));
+    assert_eq!(lines(&out, "NODE014"), at("src/routes/orders.ts", 35));
 }
 
 #[test]

@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import axios from 'axios';
 import { prisma } from '../db';
 import transporter from '../mailer';
+import sms from '../sms';
 
 const router = Router();
 
@@ -31,6 +32,7 @@ router.post('/', async (req, res) => {
   }
   await transporter.sendMail({ to: req.body.email, subject: `Order ${order.id} confirmed` });
   await axios.post(process.env.ORDER_WEBHOOK_URL as string, order, { timeout: 5000 });
+  await sms.messages.create({ to: req.body.phone, from: process.env.SMS_FROM as string, body: `Order ${order.id} confirmed` });
   res.status(201).json({ order, receipts });
 });
 

@@ -13,6 +13,7 @@ pub mod client_per_request;
 pub mod http_call_without_timeout;
 pub mod mail_in_request_handler;
 pub mod n_plus_one;
+pub mod notification_sent_in_request_handler;
 pub mod offset_pagination_from_request;
 pub mod query_without_timeout;
 pub mod sync_call_in_handler;
@@ -20,7 +21,7 @@ pub mod unbounded_find_many;
 pub mod webhook_in_request_handler;
 
 /// The rules of this plugin (the shared SQL rules are listed separately).
-pub static RULES: [&Rule; 13] = [
+pub static RULES: [&Rule; 14] = [
     &n_plus_one::RULE,
     &await_in_loop::RULE,
     &sync_call_in_handler::RULE,
@@ -34,6 +35,7 @@ pub static RULES: [&Rule; 13] = [
     &bulk_import_in_request_handler::RULE,
     &http_call_without_timeout::RULE,
     &auth_route_without_rate_limit::RULE,
+    &notification_sent_in_request_handler::RULE,
 ];
 
 /// Run the call rules on one call expression.
@@ -57,6 +59,7 @@ pub fn check_call(w: &mut Walker<'_>, call: &CallExpression<'_>) {
     found.extend(sync_call_in_handler::check(w, call));
     found.extend(mail_in_request_handler::check(w, call));
     found.extend(webhook_in_request_handler::check(w, call));
+    found.extend(notification_sent_in_request_handler::check(w, call));
     found.extend(http_call_without_timeout::check(w, call));
     cache_write_without_ttl::check_call(w, call);
     w.sink.findings.extend(found);
