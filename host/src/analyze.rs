@@ -342,7 +342,22 @@ fn run_plugin(
     };
     outcome.run.name = info.name.clone();
     outcome.run.version = Some(info.version.clone());
-    let offered = offered_artifacts(&info.patterns, artifacts, binary);
+    let (offered, skipped_binary) = offered_artifacts(&info.patterns, artifacts, binary);
+    outcome.notes.extend(skipped_binary.into_iter().map(|path| {
+        RawNote {
+            plugin: info.name.clone(),
+            message:
+                "not offered: binary file (a pattern naming its extension, e.g. `*.gz`, offers it)"
+                    .into(),
+            span: Some(Span {
+                path,
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+            }),
+        }
+    }));
     outcome.run.artifacts = offered.len();
     outcome.info = Some(info.clone());
     if offered.is_empty() {
@@ -457,15 +472,16 @@ fn cache_label(session: &Session, plugin: &Plugin) -> &'static str {
     }
 }
 
-/// The artifacts matching a plugin's patterns; binary files only when a
-/// pattern names them by extension (e.g. `*.gz`).
+/// The artifacts matching a plugin's patterns, and the binary files it
+/// matched but is not offered: binary files go only to patterns naming them
+/// by extension (e.g. `*.gz`).
 fn offered_artifacts(
     patterns: &[String],
     artifacts: &[(String, u64)],
     binary: &BTreeSet<String>,
-) -> Vec<(String, u64)> {
+) -> (Vec<(String, u64)>, Vec<String>) {
     let Ok(all) = glob_set(patterns) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let binary_patterns: Vec<String> = patterns
         .iter()
@@ -473,14 +489,14 @@ fn offered_artifacts(
         .cloned()
         .collect();
     let explicit = glob_set(&binary_patterns).ok();
-    artifacts
+    let (offered, skipped): (Vec<_>, Vec<_>) = artifacts
         .iter()
         .filter(|(path, _)| all.is_match(path))
-        .filter(|(path, _)| {
-            !binary.contains(path) || explicit.as_ref().is_some_and(|set| set.is_match(path))
-        })
         .cloned()
-        .collect()
+        .partition(|(path, _)| {
+            !binary.contains(path) || explicit.as_ref().is_some_and(|set| set.is_match(path))
+        });
+    (offered, skipped.into_iter().map(|(path, _)| path).collect())
 }
 
 fn merge(outcomes: Vec<PluginOutcome>) -> Collected {
@@ -506,4 +522,23 @@ fn merge(outcomes: Vec<PluginOutcome>) -> Collected {
         .sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.sha256.cmp(&b.sha256)));
     collected.notes.sort();
     collected
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_files_go_only_to_patterns_naming_them() {
+        let artifacts: Vec<(String, u64)> = ["a.log", "r.json.gz", "img.png"]
+            .iter()
+            .map(|p| ((*p).to_owned(), 1))
+            .collect();
+        let binary = BTreeSet::from(["r.json.gz".to_owned(), "img.png".to_owned()]);
+        let (offered, skipped) =
+            offered_artifacts(&["**/*".into(), "**/*.gz".into()], &artifacts, &binary);
+        let offered: Vec<&str> = offered.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(offered, ["a.log", "r.json.gz"]);
+        assert_eq!(skipped, ["img.png"]);
+    }
 }
