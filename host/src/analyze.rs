@@ -168,6 +168,11 @@ pub fn analyze(
         }
         None => (findings, None),
     };
+    let rules: Vec<crate::model::RuleInfo> = collected
+        .infos
+        .iter()
+        .flat_map(|info| info.rules.iter().cloned())
+        .collect();
     let mut notes = collected.notes;
     notes.extend(crate::report::discovery_notes(discovered));
     notes.extend(suppression_notes(&suppressions));
@@ -193,6 +198,8 @@ pub fn analyze(
     )
     .with_suppressions(suppressions)
     .with_baseline(baseline_report)
+    .with_rules(rules)
+    .with_cache_policy(policy)
 }
 
 /// Unused and invalid suppressions, as notes at their comment.

@@ -100,6 +100,9 @@ struct AnalyzeArgs {
     /// Lowest status that fails the run (exit code 1).
     #[arg(long, value_enum, value_name = "STATUS")]
     fail_on: Option<FailOn>,
+    /// Do not emit GitHub workflow annotations under GitHub Actions.
+    #[arg(long)]
+    no_annotations: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -404,6 +407,9 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitStatus> {
     let baseline = baseline.as_ref().map(|(b, file)| (b, file.clone()));
     let report = execute(&args.run, prepared, fail_on.threshold(), baseline, started)?;
     report::write_outputs(&report, &outputs, args.run.quiet)?;
+    if report::annotations::enabled(args.no_annotations, &outputs) {
+        report::annotations::write_annotations(&report, &mut std::io::stdout().lock())?;
+    }
     Ok(if report.verdict.passed {
         ExitStatus::Success
     } else {

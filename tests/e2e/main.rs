@@ -3,6 +3,7 @@
 
 mod baseline;
 mod cli;
+mod render;
 mod sandbox;
 mod support;
 mod third_party;

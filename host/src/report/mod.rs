@@ -1,8 +1,16 @@
 //! The judged report: one model, one renderer per format, written
 //! atomically to standard output or files.
 
+pub mod annotations;
+pub mod deliverables;
+pub mod gitlab;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod progress;
+pub mod sarif;
+mod support;
 pub mod terminal;
 
 use std::io::{IsTerminal, Write};
@@ -15,9 +23,10 @@ use serde::Serialize;
 use crate::analyze::PluginRun;
 use crate::baseline::BaselineReport;
 use crate::discovery::Discovered;
-use crate::model::{PluginInfo, PluginSource};
+use crate::model::{PluginInfo, PluginSource, RuleInfo};
 use crate::runtime::{HOST_API_VERSION, Limits};
 use crate::suppress::SuppressionReport;
+use deliverables::Deliverables;
 use perfwarden_policy::model::{RawNote, Span};
 use perfwarden_policy::{Judgement, Status};
 
@@ -31,6 +40,16 @@ pub enum Format {
     Terminal,
     /// The full report, for machines.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML: one test suite per area, one test case per check.
+    Junit,
+    /// A compact summary for a pull-request comment or the job summary.
+    Markdown,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// One self-contained HTML page with charts and code frames.
+    Html,
 }
 
 impl Format {
@@ -127,6 +146,11 @@ pub struct Report {
     /// The baseline in use: how many findings it hid.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineReport>,
+    /// The seed's deliverables: query optimisation plan, cache strategy.
+    pub deliverables: Deliverables,
+    /// Metadata of the rules of the plugins that ran (SARIF rule docs).
+    #[serde(skip)]
+    pub rules: Vec<RuleInfo>,
 }
 
 impl Report {
@@ -141,6 +165,7 @@ impl Report {
         elapsed: Duration,
     ) -> Self {
         let passed = fail_on.is_none_or(|threshold| !judgement.violates(threshold));
+        let deliverables = Deliverables::from_judgement(&judgement);
         Self {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
@@ -165,7 +190,24 @@ impl Report {
             plugins,
             suppressions: SuppressionReport::default(),
             baseline: None,
+            deliverables,
+            rules: Vec::new(),
         }
+    }
+
+    /// Record the rules of the plugins that ran, sorted by id: renderers
+    /// that describe rules (SARIF) take their docs from here.
+    pub fn with_rules(mut self, mut rules: Vec<RuleInfo>) -> Self {
+        rules.sort_by(|a, b| a.id.cmp(&b.id));
+        rules.dedup_by(|a, b| a.id == b.id);
+        self.rules = rules;
+        self
+    }
+
+    /// Complete the cache strategy view with the policy's table.
+    pub fn with_cache_policy(mut self, policy: &perfwarden_policy::Policy) -> Self {
+        self.deliverables = std::mem::take(&mut self.deliverables).with_cache_policy(policy);
+        self
     }
 
     /// Record what the baseline did.
@@ -253,6 +295,11 @@ fn render(
     match format {
         Format::Terminal => terminal::render(report, color, out),
         Format::Json => json::render(report, out),
+        Format::Sarif => sarif::render(report, out),
+        Format::Junit => junit::render(report, out),
+        Format::Markdown => markdown::render(report, out),
+        Format::Gitlab => gitlab::render(report, out),
+        Format::Html => html::render(report, out),
     }
 }
 

@@ -1,0 +1,677 @@
+//! One self-contained HTML page: inline CSS and SVG, no script, no font,
+//! no request (a Content-Security-Policy forbids any). Score, per-area
+//! status, latency percentiles per endpoint against the policy bands,
+//! throughput against target, escalations, deliverables, checklist,
+//! findings with code frames, metrics and plugin health.
+//!
+//! Long lists are cut (see [`MAX_FINDINGS`], [`MAX_METRICS`]) so the page
+//! stays usable in a browser; the JSON report has everything.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+use perfwarden_policy::model::Span;
+use perfwarden_policy::{Direction, ItemStatus, JudgedFinding, JudgedMetric, Status};
+
+use super::Report;
+use super::deliverables::PlanItem;
+use super::support::{self, Sources, escape, markup_escape};
+
+/// Findings shown with a code frame.
+pub const MAX_FINDINGS: usize = 1000;
+/// Metrics listed in the metrics table.
+pub const MAX_METRICS: usize = 2000;
+/// Endpoints charted.
+const MAX_ENDPOINTS: usize = 40;
+/// Lines of context around a finding.
+const CONTEXT: u32 = 2;
+
+const STYLE: &str = r#"
+:root{--met:#1a7f37;--acceptable:#0969da;--at-risk:#bc4c00;--alert:#cf222e;--no-data:#6e7781;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#f6f8fa}
+*{box-sizing:border-box}
+body{font:14px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);margin:0 auto;max-width:1200px;padding:24px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;border-bottom:1px solid var(--line);padding-bottom:4px;margin-top:32px}h3{font-size:15px}
+.muted{color:var(--muted)}
+.score{display:flex;gap:24px;align-items:center;margin:16px 0}
+.score .big{font-size:48px;font-weight:700}
+.verdict{padding:4px 10px;border-radius:6px;color:#fff;font-weight:600}
+.verdict.pass{background:var(--met)}.verdict.fail{background:var(--alert)}
+table{border-collapse:collapse;width:100%;margin:8px 0}
+th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
+th{background:var(--bg)}
+.status{display:inline-block;padding:0 6px;border-radius:10px;color:#fff;font-size:12px;font-weight:600;white-space:nowrap}
+.s-met{background:var(--met)}.s-acceptable{background:var(--acceptable)}.s-at-risk{background:var(--at-risk)}.s-alert{background:var(--alert)}.s-no-data{background:var(--no-data)}
+.bar{background:var(--bg);border:1px solid var(--line);height:10px;width:160px;display:inline-block;vertical-align:middle}
+.bar span{display:block;height:100%}
+.finding{border:1px solid var(--line);border-radius:6px;margin:10px 0;padding:8px 12px}
+.finding .head{display:flex;gap:8px;align-items:baseline;flex-wrap:wrap}
+pre{background:var(--bg);padding:8px;overflow-x:auto;margin:6px 0;font:12px/1.45 ui-monospace,SFMono-Regular,Menlo,monospace}
+pre .hit{background:#fff8c5;display:block}
+pre .no{color:var(--muted);user-select:none}
+.fix{border-left:3px solid var(--met);padding-left:8px;white-space:pre-wrap}
+svg text{font:11px system-ui,sans-serif;fill:var(--fg)}
+.legend span{margin-right:12px}
+"#;
+
+fn status_badge(html: &mut String, status: Status) {
+    let name = status.as_str();
+    let _ = write!(html, "<span class=\"status s-{name}\">{name}</span>");
+}
+
+fn status_color(status: Status) -> &'static str {
+    match status {
+        Status::Met => "var(--met)",
+        Status::Acceptable => "var(--acceptable)",
+        Status::AtRisk => "var(--at-risk)",
+        Status::Alert => "var(--alert)",
+        Status::NoData => "var(--no-data)",
+    }
+}
+
+fn location(span: Option<&Span>) -> String {
+    span.map_or_else(String::new, |s| {
+        escape(&format!("{}:{}:{}", s.path, s.line, s.column))
+    })
+}
+
+/// The page as text.
+pub fn to_string(report: &Report) -> String {
+    let j = &report.judgement;
+    let mut html = String::with_capacity(64 * 1024);
+    html.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    // No script, no external resource: the page works offline and from
+    // an artifact store that serves it with any origin.
+    html.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n");
+    html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    html.push_str("<link rel=\"icon\" href=\"data:,\">\n<title>perfwarden report: ");
+    markup_escape(&report.project.root, &mut html);
+    let _ = write!(html, "</title>\n<style>{STYLE}</style>\n</head>\n<body>\n");
+
+    let _ = write!(
+        html,
+        "<h1>perfwarden report</h1>\n<div class=\"muted\">{} {} · policy {} {} · {} · {} ms</div>\n",
+        escape(report.tool.name),
+        escape(report.tool.version),
+        escape(&j.policy.name),
+        escape(&j.policy.version),
+        escape(&report.project.root),
+        report.duration_ms
+    );
+    let (class, verdict) = if report.verdict.passed {
+        ("pass", "PASSED")
+    } else {
+        ("fail", "FAILED")
+    };
+    let fail_on = report.verdict.fail_on.map_or("never", Status::as_str);
+    let _ = writeln!(
+        html,
+        "<div class=\"score\"><div class=\"big\">{}<span class=\"muted\" style=\"font-size:20px\">/100</span></div><span class=\"verdict {class}\">{verdict}</span><span class=\"muted\">fail-on {fail_on} · {} findings · {} metrics · {} escalations</span></div>",
+        j.score.overall, j.summary.findings, j.summary.metrics, j.summary.escalations
+    );
+
+    areas(&mut html, report);
+    latency_charts(&mut html, report);
+    throughput(&mut html, report);
+    escalations(&mut html, report);
+    deliverables(&mut html, report);
+    checklist(&mut html, report);
+    findings(&mut html, report);
+    metrics(&mut html, report);
+    plugins(&mut html, report);
+    html.push_str("</body>\n</html>\n");
+    html
+}
+
+/// Write the page.
+pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    out.write_all(to_string(report).as_bytes())
+}
+
+fn areas(html: &mut String, report: &Report) {
+    let j = &report.judgement;
+    let mut worst: BTreeMap<&str, Status> = BTreeMap::new();
+    let all = j
+        .findings
+        .iter()
+        .map(|f| (f.area.as_str(), f.status))
+        .chain(
+            j.metrics
+                .iter()
+                .map(|m| (m.area.as_deref().unwrap_or("other"), m.status)),
+        );
+    for (area, status) in all {
+        let entry = worst.entry(area).or_insert(status);
+        if support::severity(status) > support::severity(*entry) {
+            *entry = status;
+        }
+    }
+    if worst.is_empty() {
+        return;
+    }
+    html.push_str("<h2>Areas</h2>\n<table><tr><th>Area</th><th>Score</th><th>Worst status</th><th>Findings</th><th>Metrics</th></tr>\n");
+    for (area, status) in worst {
+        let score = j.score.areas.get(area);
+        html.push_str("<tr><td>");
+        markup_escape(area, html);
+        html.push_str("</td><td>");
+        match score {
+            Some(s) => {
+                let color = match s.score {
+                    90.. => "var(--met)",
+                    50..=89 => "var(--at-risk)",
+                    _ => "var(--alert)",
+                };
+                let _ = write!(
+                    html,
+                    "<span class=\"bar\"><span style=\"width:{}%;background:{color}\"></span></span> {}",
+                    s.score, s.score
+                );
+            }
+            None => html.push('—'),
+        }
+        html.push_str("</td><td>");
+        status_badge(html, status);
+        let _ = writeln!(
+            html,
+            "</td><td>{}</td><td>{}</td></tr>",
+            score.map_or(0, |s| s.findings),
+            score.map_or(0, |s| s.metrics)
+        );
+    }
+    html.push_str("</table>\n");
+}
+
+/// Percentile order on the chart.
+fn percentile_rank(p: &str) -> (u32, String) {
+    let number: f64 = p.trim_start_matches('p').parse().unwrap_or(f64::MAX);
+    // Ordering by value; the text breaks ties deterministically.
+    ((number * 100.0).min(u32::MAX as f64) as u32, p.to_owned())
+}
+
+/// One chart per endpoint: each percentile a row, the policy bands behind
+/// it (met, acceptable, at-risk, alert), the measured value a marker.
+fn latency_charts(html: &mut String, report: &Report) {
+    let mut endpoints: BTreeMap<String, Vec<&JudgedMetric>> = BTreeMap::new();
+    for metric in &report.judgement.metrics {
+        if metric.name == "http.latency"
+            && metric.value.is_some()
+            && metric.labels.contains_key("percentile")
+        {
+            let endpoint = metric
+                .labels
+                .get("endpoint")
+                .cloned()
+                .unwrap_or_else(|| "all endpoints".to_owned());
+            endpoints.entry(endpoint).or_default().push(metric);
+        }
+    }
+    if endpoints.is_empty() {
+        return;
+    }
+    html.push_str("<h2>Latency per endpoint</h2>\n<div class=\"legend muted\">bands: <span style=\"color:var(--met)\">■ met</span><span style=\"color:var(--acceptable)\">■ acceptable</span><span style=\"color:var(--at-risk)\">■ at-risk</span><span style=\"color:var(--alert)\">■ alert</span>◆ measured</div>\n");
+    let total = endpoints.len();
+    for (endpoint, mut rows) in endpoints.into_iter().take(MAX_ENDPOINTS) {
+        rows.sort_by_key(|m| {
+            percentile_rank(m.labels.get("percentile").map_or("", String::as_str))
+        });
+        let unit = rows.first().map_or("ms", |m| m.unit.as_str());
+        let scale_max = rows
+            .iter()
+            .flat_map(|m| {
+                let t = m.thresholds.as_ref();
+                [
+                    m.value,
+                    t.and_then(|t| t.alert),
+                    t.and_then(|t| t.acceptable),
+                    t.and_then(|t| t.target),
+                ]
+            })
+            .flatten()
+            .filter(|v| v.is_finite())
+            .fold(0.0_f64, f64::max)
+            * 1.15;
+        let scale_max = if scale_max > 0.0 { scale_max } else { 1.0 };
+        let (left, width, row_h) = (70.0, 760.0, 26.0);
+        let height = rows.len() as f64 * row_h + 30.0;
+        let x = |v: f64| left + (v.clamp(0.0, scale_max) / scale_max) * width;
+        html.push_str("<h3>");
+        markup_escape(&endpoint, html);
+        if let Some(class) = rows.first().and_then(|m| m.class.as_deref()) {
+            html.push_str(" <span class=\"muted\">(");
+            markup_escape(class, html);
+            html.push_str(")</span>");
+        }
+        let _ = writeln!(
+            html,
+            "</h3>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" role=\"img\" aria-label=\"latency percentiles\">",
+            left + width + 120.0
+        );
+        for (i, metric) in rows.iter().enumerate() {
+            let y = i as f64 * row_h + 4.0;
+            let percentile = metric.labels.get("percentile").map_or("", String::as_str);
+            let _ = write!(html, "<text x=\"4\" y=\"{:.1}\">", y + 15.0);
+            markup_escape(percentile, html);
+            html.push_str("</text>");
+            let mut from = 0.0;
+            if let Some(t) = &metric.thresholds {
+                let bands = [
+                    (t.target, "var(--met)"),
+                    (t.acceptable, "var(--acceptable)"),
+                    (t.alert, "var(--at-risk)"),
+                ];
+                for (edge, color) in bands {
+                    if let Some(edge) = edge.filter(|e| e.is_finite() && *e > from) {
+                        let _ = write!(
+                            html,
+                            "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"20\" fill=\"{color}\" opacity=\"0.25\"/>",
+                            x(from),
+                            x(edge) - x(from)
+                        );
+                        from = edge;
+                    }
+                }
+            }
+            let _ = write!(
+                html,
+                "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"20\" fill=\"{}\" opacity=\"0.25\"/>",
+                x(from),
+                (left + width - x(from)).max(0.0),
+                if from > 0.0 {
+                    "var(--alert)"
+                } else {
+                    "var(--no-data)"
+                }
+            );
+            if let Some(value) = metric.value {
+                let cx = x(value);
+                let _ = write!(
+                    html,
+                    "<path d=\"M{cx:.1} {:.1} l6 8 l-6 8 l-6 -8 z\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\">{} {}</text>",
+                    y + 2.0,
+                    status_color(metric.status),
+                    left + width + 8.0,
+                    y + 15.0,
+                    escape(&support::format_value(value)),
+                    escape(&metric.unit)
+                );
+            }
+        }
+        let axis_y = rows.len() as f64 * row_h + 16.0;
+        let _ = writeln!(
+            html,
+            "<text x=\"{left}\" y=\"{axis_y:.1}\">0</text><text x=\"{:.1}\" y=\"{axis_y:.1}\" text-anchor=\"end\">{} {}</text></svg>",
+            left + width,
+            escape(&support::format_value(scale_max)),
+            escape(unit)
+        );
+    }
+    if total > MAX_ENDPOINTS {
+        let _ = writeln!(
+            html,
+            "<p class=\"muted\">… {} more endpoints in the JSON report</p>",
+            total - MAX_ENDPOINTS
+        );
+    }
+}
+
+fn throughput(html: &mut String, report: &Report) {
+    let rows: Vec<&JudgedMetric> = report
+        .judgement
+        .metrics
+        .iter()
+        .filter(|m| m.name == "http.throughput")
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    html.push_str("<h2>Throughput vs target</h2>\n<table><tr><th>Scope</th><th>Measured</th><th>Target</th><th></th><th>Status</th></tr>\n");
+    for metric in rows.iter().take(MAX_ENDPOINTS) {
+        let target = metric.thresholds.as_ref().and_then(|t| t.target);
+        let higher = metric
+            .thresholds
+            .as_ref()
+            .and_then(|t| t.direction)
+            .is_none_or(|d| d == Direction::Higher);
+        html.push_str("<tr><td>");
+        markup_escape(&support::metric_label(metric), html);
+        let _ = write!(
+            html,
+            "</td><td>{}</td><td>{}</td><td>",
+            escape(&support::metric_value(metric)),
+            target.map_or_else(
+                || "—".to_owned(),
+                |t| escape(&format!("{} {}", support::format_value(t), metric.unit))
+            )
+        );
+        if let (Some(value), Some(target)) = (metric.value, target.filter(|t| *t > 0.0)) {
+            // The bar is the share of the target reached (or, for a
+            // lower-is-better row, of the budget used), capped at 100%.
+            let ratio = if higher {
+                value / target
+            } else {
+                target / value.max(f64::MIN_POSITIVE)
+            };
+            let percent = (ratio * 100.0).clamp(0.0, 100.0);
+            let _ = write!(
+                html,
+                "<span class=\"bar\"><span style=\"width:{percent:.0}%;background:{}\"></span></span> {:.0}%",
+                status_color(metric.status),
+                ratio * 100.0
+            );
+        }
+        html.push_str("</td><td>");
+        status_badge(html, metric.status);
+        html.push_str("</td></tr>\n");
+    }
+    html.push_str("</table>\n");
+}
+
+fn escalations(html: &mut String, report: &Report) {
+    let list = &report.judgement.escalations;
+    if list.is_empty() {
+        return;
+    }
+    html.push_str("<h2>Escalations</h2>\n<ul>\n");
+    for e in list {
+        let _ = write!(
+            html,
+            "<li><strong>{}</strong> → {} <span class=\"muted\">({})</span><ul>",
+            escape(&e.situation),
+            escape(&e.action),
+            escape(&e.owner)
+        );
+        for evidence in &e.evidence {
+            let _ = write!(html, "<li class=\"muted\">{}</li>", escape(evidence));
+        }
+        html.push_str("</ul></li>\n");
+    }
+    html.push_str("</ul>\n");
+}
+
+fn plan_table(html: &mut String, title: &str, items: &[PlanItem]) {
+    if items.is_empty() {
+        return;
+    }
+    let _ = write!(
+        html,
+        "<h3>{} ({})</h3>\n<table><tr><th>Status</th><th>Rule</th><th>Location</th><th>Message</th><th>Fix</th></tr>\n",
+        escape(title),
+        items.len()
+    );
+    for item in items.iter().take(MAX_METRICS) {
+        html.push_str("<tr><td>");
+        status_badge(html, item.status);
+        let _ = writeln!(
+            html,
+            "</td><td>{}</td><td>{}</td><td>{}</td><td><div class=\"fix\">{}</div></td></tr>",
+            escape(&item.rule),
+            location(item.span.as_ref()),
+            escape(&item.message),
+            escape(item.fix.as_deref().unwrap_or(""))
+        );
+    }
+    html.push_str("</table>\n");
+    if items.len() > MAX_METRICS {
+        let _ = writeln!(
+            html,
+            "<p class=\"muted\">… {} more</p>",
+            items.len() - MAX_METRICS
+        );
+    }
+}
+
+fn deliverables(html: &mut String, report: &Report) {
+    let d = &report.deliverables;
+    let plan = &d.query_plan;
+    if !plan.n_plus_one.is_empty() || !plan.indexes.is_empty() || !plan.pagination.is_empty() {
+        html.push_str("<h2>Query optimisation plan</h2>\n");
+        plan_table(html, "N+1 queries to batch or eager-load", &plan.n_plus_one);
+        plan_table(html, "Missing indexes", &plan.indexes);
+        if !plan.create_index.is_empty() {
+            html.push_str("<h3>Indexes to create</h3>\n<pre>");
+            for statement in &plan.create_index {
+                markup_escape(statement, html);
+                html.push('\n');
+            }
+            html.push_str("</pre>\n");
+        }
+        plan_table(html, "Pagination to convert to cursors", &plan.pagination);
+    }
+    let cache = &d.cache_strategy;
+    if cache.ttls.is_empty() && cache.findings.is_empty() && cache.policy.is_empty() {
+        return;
+    }
+    html.push_str("<h2>Cache strategy</h2>\n");
+    if !cache.policy.is_empty() {
+        html.push_str("<table><tr><th>Data class</th><th>Policy strategy</th><th>Policy TTL</th><th>Measured</th></tr>\n");
+        for row in &cache.policy {
+            let measured = cache
+                .ttls
+                .iter()
+                .filter(|t| t.data_class == row.data_class)
+                .count();
+            let _ = writeln!(
+                html,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{measured} TTL(s)</td></tr>",
+                escape(&row.data_class),
+                escape(row.strategy.as_deref().unwrap_or("—")),
+                escape(row.ttl.as_deref().unwrap_or("variable")),
+            );
+        }
+        html.push_str("</table>\n");
+    }
+    if !cache.ttls.is_empty() {
+        html.push_str("<h3>Measured TTLs</h3>\n<table><tr><th>Data class</th><th>Cache</th><th>TTL</th><th>Recommended max</th><th>Status</th><th>Location</th></tr>\n");
+        for ttl in cache.ttls.iter().take(MAX_METRICS) {
+            let value = ttl.value.map_or_else(
+                || "no data".to_owned(),
+                |v| format!("{} {}", support::format_value(v), ttl.unit),
+            );
+            let max = ttl.recommended_max.map_or_else(
+                || "—".to_owned(),
+                |v| format!("{} {}", support::format_value(v), ttl.unit),
+            );
+            let _ = write!(
+                html,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>",
+                escape(&ttl.data_class),
+                escape(ttl.cache.as_deref().unwrap_or("—")),
+                escape(&value),
+                escape(&max)
+            );
+            status_badge(html, ttl.status);
+            let _ = writeln!(html, "</td><td>{}</td></tr>", location(ttl.span.as_ref()));
+        }
+        html.push_str("</table>\n");
+    }
+    plan_table(html, "Cache findings", &cache.findings);
+}
+
+fn checklist(html: &mut String, report: &Report) {
+    let phases = &report.judgement.checklist;
+    if phases.is_empty() {
+        return;
+    }
+    html.push_str("<h2>Checklist</h2>\n<table><tr><th>Phase</th><th>Item</th><th>State</th><th>Evidence</th></tr>\n");
+    for phase in phases {
+        for item in &phase.items {
+            let (mark, color) = match item.status {
+                ItemStatus::Verified => ("✓ verified", "var(--met)"),
+                ItemStatus::Violated => ("✗ violated", "var(--alert)"),
+                ItemStatus::Unknown => ("? unknown", "var(--no-data)"),
+            };
+            let _ = writeln!(
+                html,
+                "<tr><td>{}</td><td>{}</td><td style=\"color:{color};white-space:nowrap\">{mark}</td><td class=\"muted\">{}</td></tr>",
+                escape(&phase.phase),
+                escape(&item.text),
+                escape(&item.evidence.join("; "))
+            );
+        }
+    }
+    html.push_str("</table>\n");
+}
+
+fn code_frame(html: &mut String, sources: &mut Sources<'_>, span: &Span) -> bool {
+    let first = span.line.saturating_sub(CONTEXT).max(1);
+    let last = span.end_line.max(span.line).min(span.line + 10) + CONTEXT;
+    let mut lines = Vec::new();
+    for n in first..=last {
+        match sources.line(&span.path, n) {
+            Some(text) => lines.push((n, text.to_owned())),
+            None => break,
+        }
+    }
+    if !lines.iter().any(|(n, _)| *n == span.line) {
+        return false;
+    }
+    let width = last.to_string().len();
+    html.push_str("<pre>");
+    for (n, text) in lines {
+        let hit = n >= span.line && n <= span.end_line.max(span.line);
+        html.push_str(if hit {
+            "<span class=\"hit\">"
+        } else {
+            "<span>"
+        });
+        let _ = write!(html, "<span class=\"no\">{n:>width$} │ </span>");
+        markup_escape(&text, html);
+        html.push_str("</span>");
+    }
+    html.push_str("</pre>\n");
+    true
+}
+
+fn finding_block(html: &mut String, sources: &mut Sources<'_>, finding: &JudgedFinding) {
+    let raw = &finding.finding;
+    html.push_str("<div class=\"finding\"><div class=\"head\">");
+    status_badge(html, finding.status);
+    let _ = write!(
+        html,
+        "<strong>{} {}</strong><span class=\"muted\">{} · {} · {}</span></div>\n<div>{}</div>\n",
+        escape(&raw.rule),
+        escape(&raw.rule_name),
+        location(raw.span.as_ref()),
+        escape(&raw.policy_ref),
+        escape(&raw.plugin),
+        escape(&raw.message)
+    );
+    let framed = raw
+        .span
+        .as_ref()
+        .is_some_and(|span| code_frame(html, sources, span));
+    if !framed && let Some(evidence) = &raw.evidence {
+        html.push_str("<pre>");
+        markup_escape(evidence, html);
+        html.push_str("</pre>\n");
+    }
+    if let Some(fix) = &raw.fix {
+        html.push_str("<div class=\"fix\">");
+        markup_escape(fix, html);
+        html.push_str("</div>\n");
+    }
+    html.push_str("</div>\n");
+}
+
+fn findings(html: &mut String, report: &Report) {
+    let list = &report.judgement.findings;
+    if list.is_empty() {
+        return;
+    }
+    let _ = writeln!(html, "<h2>Findings ({})</h2>", list.len());
+    let mut sources = Sources::new(Path::new(&report.project.root));
+    for i in support::worst_first(list, |f| f.status)
+        .into_iter()
+        .take(MAX_FINDINGS)
+    {
+        finding_block(html, &mut sources, &list[i]);
+    }
+    if list.len() > MAX_FINDINGS {
+        let _ = writeln!(
+            html,
+            "<p class=\"muted\">… {} more findings in the JSON report</p>",
+            list.len() - MAX_FINDINGS
+        );
+    }
+}
+
+fn metrics(html: &mut String, report: &Report) {
+    let list = &report.judgement.metrics;
+    if list.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        html,
+        "<h2>Metrics ({})</h2>\n<table><tr><th>Status</th><th>Metric</th><th>Value</th><th>Thresholds</th><th>Policy</th><th>Source</th></tr>",
+        list.len()
+    );
+    for i in support::worst_first(list, |m| m.status)
+        .into_iter()
+        .take(MAX_METRICS)
+    {
+        let m = &list[i];
+        html.push_str("<tr><td>");
+        status_badge(html, m.status);
+        let thresholds = m
+            .thresholds
+            .as_ref()
+            .map(|t| support::thresholds_text(t, &m.unit))
+            .unwrap_or_default();
+        let source = match (&m.plugin, &m.span) {
+            (Some(plugin), Some(span)) => format!("{plugin} · {}:{}", span.path, span.line),
+            (Some(plugin), None) => plugin.clone(),
+            (None, _) => m.note.clone().unwrap_or_default(),
+        };
+        let _ = writeln!(
+            html,
+            "</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"muted\">{}</td></tr>",
+            escape(&support::metric_label(m)),
+            escape(&support::metric_value(m)),
+            escape(&thresholds),
+            escape(m.policy_ref.as_deref().unwrap_or("—")),
+            escape(&source)
+        );
+    }
+    html.push_str("</table>\n");
+    if list.len() > MAX_METRICS {
+        let _ = writeln!(
+            html,
+            "<p class=\"muted\">… {} more metrics in the JSON report</p>",
+            list.len() - MAX_METRICS
+        );
+    }
+}
+
+fn plugins(html: &mut String, report: &Report) {
+    if report.plugins.is_empty() {
+        return;
+    }
+    html.push_str("<h2>Plugin health</h2>\n<table><tr><th>Plugin</th><th>Version</th><th>Status</th><th>Time</th><th>Artifacts</th><th>Findings</th><th>Metrics</th><th>Error</th></tr>\n");
+    for p in &report.plugins {
+        let status = serde_json::to_value(p.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let color = if p.status.is_failure() {
+            "var(--alert)"
+        } else {
+            "var(--met)"
+        };
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td style=\"color:{color}\">{}</td><td>{:.1} ms (+{:.1} ms load)</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&p.name),
+            escape(p.version.as_deref().unwrap_or("—")),
+            escape(&status),
+            p.duration_ms,
+            p.load_ms,
+            p.artifacts,
+            p.findings,
+            p.metrics,
+            escape(p.error.as_deref().unwrap_or(""))
+        );
+    }
+    html.push_str("</table>\n");
+}
