@@ -13,6 +13,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::report::support::Sources;
+
 use perfwarden_policy::model::RawFinding;
 
 /// Version of the baseline file format.
@@ -64,15 +66,13 @@ type Key = (String, String, String);
 
 /// Computes fingerprints, reading each source file once.
 pub struct Fingerprinter<'a> {
-    root: &'a Path,
-    files: HashMap<String, Option<Vec<String>>>,
+    sources: Sources<'a>,
 }
 
 impl<'a> Fingerprinter<'a> {
     pub fn new(root: &'a Path) -> Self {
         Self {
-            root,
-            files: HashMap::new(),
+            sources: Sources::new(root),
         }
     }
 
@@ -89,8 +89,9 @@ impl<'a> Fingerprinter<'a> {
         let (path, material) = match &finding.span {
             Some(span) => {
                 let line = self
+                    .sources
                     .line(&span.path, span.line)
-                    .unwrap_or_else(|| finding.message.clone());
+                    .map_or_else(|| finding.message.clone(), str::to_owned);
                 (span.path.clone(), line)
             }
             None => (String::new(), finding.message.clone()),
@@ -98,20 +99,6 @@ impl<'a> Fingerprinter<'a> {
         let normalised: String = material.split_whitespace().collect::<Vec<_>>().join(" ");
         let digest = Sha256::digest(format!("{}\0{path}\0{normalised}", finding.rule));
         (finding.rule.clone(), path, hex::encode(&digest[..8]))
-    }
-
-    fn line(&mut self, path: &str, line: u32) -> Option<String> {
-        let root = self.root;
-        let lines = self.files.entry(path.to_owned()).or_insert_with(|| {
-            let bytes = std::fs::read(root.join(path)).ok()?;
-            Some(
-                String::from_utf8_lossy(&bytes)
-                    .lines()
-                    .map(str::to_owned)
-                    .collect(),
-            )
-        });
-        lines.as_ref()?.get(line.checked_sub(1)? as usize).cloned()
     }
 }
 

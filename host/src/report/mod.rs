@@ -10,7 +10,7 @@ pub mod junit;
 pub mod markdown;
 pub mod progress;
 pub mod sarif;
-mod support;
+pub(crate) mod support;
 pub mod terminal;
 
 use std::io::{IsTerminal, Write};

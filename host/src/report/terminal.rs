@@ -5,12 +5,13 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use perfwarden_policy::model::Span;
 use perfwarden_policy::{ItemStatus, JudgedFinding, JudgedMetric, Status};
 
+use super::support::{Sources, format_value, severity};
 use super::{PluginDescription, Report};
 use crate::model::PluginStatus;
 
@@ -137,47 +138,8 @@ fn status_style(status: Status) -> Style {
 }
 
 /// Worst first; `no-data` after `met` (it is not a verdict).
-fn severity(status: Status) -> i8 {
-    status.rank().map_or(-1, |rank| rank as i8)
-}
-
-/// Source lines for code frames, read once per file.
-struct Sources<'a> {
-    root: &'a Path,
-    files: HashMap<String, Option<Vec<String>>>,
-}
-
-impl Sources<'_> {
-    fn line(&mut self, path: &str, line: u32) -> Option<String> {
-        let root = self.root;
-        let lines = self.files.entry(path.to_owned()).or_insert_with(|| {
-            let text = std::fs::read(root.join(path)).ok()?;
-            Some(
-                String::from_utf8_lossy(&text)
-                    .lines()
-                    .map(str::to_owned)
-                    .collect(),
-            )
-        });
-        lines.as_ref()?.get(line.checked_sub(1)? as usize).cloned()
-    }
-}
-
 fn location(span: &Span) -> String {
     format!("{}:{}:{}", span.path, span.line, span.column)
-}
-
-fn format_value(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{value:.0}")
-    } else if value.abs() >= 100.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.3}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_owned()
-    }
 }
 
 /// `http.latency p99.9 GET /api/x`: a missing metric in a few words.
@@ -345,10 +307,7 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             .1
             .push(metric);
     }
-    let mut sources = Sources {
-        root: Path::new(&report.project.root),
-        files: HashMap::new(),
-    };
+    let mut sources = Sources::new(Path::new(&report.project.root));
     for (area, (mut findings, mut metrics)) in by_area {
         findings.sort_by_key(|f| -severity(f.status));
         metrics.sort_by_key(|m| -severity(m.status));
