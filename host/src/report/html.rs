@@ -131,22 +131,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
 
 fn areas(html: &mut String, report: &Report) {
     let j = &report.judgement;
-    let mut worst: BTreeMap<&str, Status> = BTreeMap::new();
-    let all = j
-        .findings
-        .iter()
-        .map(|f| (f.area.as_str(), f.status))
-        .chain(
-            j.metrics
-                .iter()
-                .map(|m| (m.area.as_deref().unwrap_or("other"), m.status)),
-        );
-    for (area, status) in all {
-        let entry = worst.entry(area).or_insert(status);
-        if support::severity(status) > support::severity(*entry) {
-            *entry = status;
-        }
-    }
+    let worst = support::worst_status_per_area(j);
     if worst.is_empty() {
         return;
     }

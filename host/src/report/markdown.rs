@@ -94,23 +94,7 @@ pub fn to_string(report: &Report) -> String {
         j.summary.plugin_errors
     );
 
-    // Worst status per area, over findings and metrics.
-    let mut worst: BTreeMap<&str, Status> = BTreeMap::new();
-    let statuses = j
-        .findings
-        .iter()
-        .map(|f| (f.area.as_str(), f.status))
-        .chain(
-            j.metrics
-                .iter()
-                .map(|m| (m.area.as_deref().unwrap_or("other"), m.status)),
-        );
-    for (area, status) in statuses {
-        let entry = worst.entry(area).or_insert(status);
-        if support::severity(status) > support::severity(*entry) {
-            *entry = status;
-        }
-    }
+    let worst = support::worst_status_per_area(j);
     if !worst.is_empty() {
         md.push_str("| Area | Score | Status | Findings | Metrics |\n|---|---:|---|---:|---:|\n");
         for (area, status) in &worst {

@@ -1,12 +1,12 @@
 //! What the file renderers share: escaping for each target syntax, value
 //! formatting, source lines for code frames, and stable fingerprints.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 
 use perfwarden_policy::model::{Confidence, RawFinding};
-use perfwarden_policy::{JudgedFinding, JudgedMetric, Status, Thresholds};
+use perfwarden_policy::{JudgedFinding, JudgedMetric, Judgement, Status, Thresholds};
 
 use crate::baseline::Fingerprinter;
 
@@ -133,6 +133,28 @@ pub fn metric_summary(metric: &JudgedMetric) -> String {
 /// Severity for sorting, worst first: alert 3 .. met 0, `no-data` -1.
 pub fn severity(status: Status) -> i8 {
     status.rank().map_or(-1, |rank| rank as i8)
+}
+
+/// Worst status per area, over findings and metrics (metrics without an
+/// area count under `other`).
+pub fn worst_status_per_area(j: &Judgement) -> BTreeMap<&str, Status> {
+    let mut worst: BTreeMap<&str, Status> = BTreeMap::new();
+    let statuses = j
+        .findings
+        .iter()
+        .map(|f| (f.area.as_str(), f.status))
+        .chain(
+            j.metrics
+                .iter()
+                .map(|m| (m.area.as_deref().unwrap_or("other"), m.status)),
+        );
+    for (area, status) in statuses {
+        let entry = worst.entry(area).or_insert(status);
+        if severity(status) > severity(*entry) {
+            *entry = status;
+        }
+    }
+    worst
 }
 
 /// Whether a status is a failure for CI formats (at-risk or alert).
