@@ -138,6 +138,7 @@ fn synthetic(root: &std::path::Path) -> Report {
             summary: format!("summary of {id}"),
             policy_ref: (*policy_ref).to_owned(),
             docs: "## What it does\nChecks things.\n\n## Why is this bad?\nIt is slow.".to_owned(),
+            help_uri: Some(RuleInfo::builtin_docs_uri(id)),
         })
         .collect();
     Report::new(

@@ -14,7 +14,7 @@ use perfwarden_policy::{JudgeInput, Policy, Status};
 use crate::baseline::Baseline;
 use crate::config::{Config, PluginEntry};
 use crate::discovery::{Discovered, glob_set};
-use crate::model::{PluginInfo, PluginSource, PluginStatus};
+use crate::model::{PluginInfo, PluginSource, PluginStatus, RuleInfo};
 use crate::registry::Plugin;
 use crate::report::Report;
 use crate::runtime::{CompileCache, Offered, Runtime};
@@ -517,7 +517,13 @@ fn merge(outcomes: Vec<PluginOutcome>) -> Collected {
                         .map(|r| (r.id.clone(), r.policy_ref.clone())),
                 );
             }
-            collected.infos.push(info.clone());
+            let mut info = info.clone();
+            if outcome.run.source == PluginSource::Builtin {
+                for rule in &mut info.rules {
+                    rule.help_uri = Some(RuleInfo::builtin_docs_uri(&rule.id));
+                }
+            }
+            collected.infos.push(info);
         }
         collected.plugins.push(outcome.run);
         collected.findings.extend(outcome.findings);

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use perfwarden_policy::model::RawFinding;
 use perfwarden_policy::{Policy, Status};
@@ -147,6 +148,15 @@ enum PluginsCommand {
         #[arg(long, value_enum, default_value_t = ListFormat::Terminal)]
         format: ListFormat,
     },
+    /// Write one Markdown page per rule and an index into DIR (the pages
+    /// SARIF `helpUri` links to).
+    Docs {
+        /// Output directory (created; stale pages are not removed).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
     /// One plugin's rules with their docs.
     Info {
         /// Plugin name.
@@ -259,6 +269,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Compare(args) => compare(args),
         Command::Plugins(PluginsCommand::List { common, format }) => plugins_list(&common, format),
         Command::Plugins(PluginsCommand::Info { name, common }) => plugins_info(&common, &name),
+        Command::Plugins(PluginsCommand::Docs { out, common }) => plugins_docs(&common, &out),
         Command::Policy(PolicyCommand::Show { policy, config }) => {
             let config = match config {
                 Some(path) => Config::load(Path::new("."), Some(&path)).map_err(usage)?,
@@ -530,6 +541,18 @@ fn plugins_list(common: &CommonArgs, format: ListFormat) -> anyhow::Result<ExitS
         ListFormat::Terminal => {
             report::terminal::plugins_list(&mut out, &plugins, HOST_API_VERSION)?
         }
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn plugins_docs(common: &CommonArgs, dir: &Path) -> anyhow::Result<ExitStatus> {
+    let plugins = describe(common)?;
+    std::fs::create_dir_all(dir)
+        .map_err(|err| usage(format!("cannot create {}: {err}", dir.display())))?;
+    for (name, contents) in report::rule_docs::pages(&plugins) {
+        let path = dir.join(name);
+        std::fs::write(&path, contents)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(ExitStatus::Success)
 }

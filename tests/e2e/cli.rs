@@ -93,3 +93,46 @@ fn plugins_list_and_info_describe_user_plugins() {
     let output = perfwarden(&["plugins", "info", "no-such-plugin", "--plugin", wasm]);
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
 }
+
+/// The committed rule pages (`docs/rules`, where SARIF `helpUri` points)
+/// are what `plugins docs` writes for the built-ins today.
+/// `PERFWARDEN_BLESS=1` rewrites them.
+#[test]
+fn committed_rule_docs_match_the_builtin_plugins() {
+    let committed = crate::support::root().join("docs/rules");
+    let generated = tempfile::tempdir().expect("temp dir");
+    let out = if std::env::var_os("PERFWARDEN_BLESS").is_some() {
+        committed.clone()
+    } else {
+        generated.path().to_path_buf()
+    };
+    let output = perfwarden(&["plugins", "docs", "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let listing = |dir: &std::path::Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    let names = listing(&out);
+    assert!(names.len() > 40, "a page per built-in rule: {names:?}");
+    assert_eq!(
+        listing(&committed),
+        names,
+        "docs/rules is stale: rerun with PERFWARDEN_BLESS=1"
+    );
+    for name in names {
+        let read = |dir: &std::path::Path| std::fs::read_to_string(dir.join(&name)).unwrap();
+        assert_eq!(
+            read(&committed),
+            read(&out),
+            "docs/rules/{name} is stale: rerun with PERFWARDEN_BLESS=1"
+        );
+    }
+}

@@ -170,6 +170,7 @@ fn report_for(root: &Path, findings: Vec<RawFinding>) -> Report {
             summary: "A query per loop iteration (N+1)".to_owned(),
             policy_ref: "queries.n_plus_one".to_owned(),
             docs: "## What it does\nFlags `await db.query()` inside a loop.\n\n## Why is this bad?\nO(n) round trips instead of one.".to_owned(),
+            help_uri: Some(RuleInfo::builtin_docs_uri("NODE001")),
         },
         RuleInfo {
             id: "SQL001".to_owned(),
@@ -177,6 +178,7 @@ fn report_for(root: &Path, findings: Vec<RawFinding>) -> Report {
             summary: "SELECT * transfers unused columns".to_owned(),
             policy_ref: "anti_patterns.select_star".to_owned(),
             docs: "## What it does\nFlags `SELECT *`.".to_owned(),
+            help_uri: None,
         },
     ];
     Report::new(
@@ -264,6 +266,10 @@ fn rendered(report: &Report, renderer: Renderer) -> String {
     String::from_utf8(out).expect("UTF-8 output")
 }
 
+fn sarif_value(report: &Report) -> serde_json::Value {
+    serde_json::from_str(&rendered(report, sarif::render)).expect("SARIF is JSON")
+}
+
 /// Machine-dependent text (the project path) replaced by a placeholder.
 fn normalised(text: &str, report: &Report) -> String {
     text.replace(&report.project.root, "<root>")
@@ -337,7 +343,7 @@ fn sarif_is_valid_against_the_2_1_0_schema() {
         .build(&schema)
         .expect("compile schema");
     let report = fixture_report();
-    let sarif = sarif::to_value(&report);
+    let sarif = sarif_value(&report);
     let errors: Vec<String> = validator
         .iter_errors(&sarif)
         .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -358,6 +364,10 @@ fn sarif_is_valid_against_the_2_1_0_schema() {
         node001["help"]["markdown"]
             .as_str()
             .is_some_and(|d| d.contains("Why is this bad?"))
+    );
+    assert_eq!(
+        node001["helpUri"],
+        "https://github.com/perfwarden/perfwarden/blob/main/docs/rules/NODE001.md"
     );
     let results = run["results"].as_array().expect("results");
     let levels: BTreeMap<&str, &str> = results
@@ -403,7 +413,7 @@ fn sarif_fingerprints_survive_line_shifts() {
         })
         .collect();
     let fingerprints = |report: &Report| -> BTreeMap<String, String> {
-        sarif::to_value(report)["runs"][0]["results"]
+        sarif_value(report)["runs"][0]["results"]
             .as_array()
             .expect("results")
             .iter()

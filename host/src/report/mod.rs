@@ -9,6 +9,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod progress;
+pub mod rule_docs;
 pub mod sarif;
 pub(crate) mod support;
 pub mod terminal;

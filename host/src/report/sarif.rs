@@ -5,23 +5,21 @@
 //! without a span are left out and counted in the run's properties
 //! (`unlocated`); the JSON report keeps them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
-use perfwarden_policy::model::Span;
-use perfwarden_policy::{JudgedFinding, JudgedMetric, Status};
+use perfwarden_policy::model::{Confidence, Span};
+use perfwarden_policy::{JudgedFinding, JudgedMetric, Status, Thresholds};
 
 use super::Report;
 use super::support::{self, Fingerprints};
 
 /// Where the schema lives; viewers use it to recognise the file.
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-/// Key of our fingerprint in `partialFingerprints` (versioned, so a change
-/// of computation does not collide with old values).
-const FINGERPRINT_KEY: &str = "perfwarden/v1";
 
 /// The SARIF `level` of a status.
 pub fn level(status: Status) -> &'static str {
@@ -33,8 +31,164 @@ pub fn level(status: Status) -> &'static str {
     }
 }
 
-/// The SARIF log as a JSON value.
-pub fn to_value(report: &Report) -> Value {
+// The log is written through borrowed structs rather than a
+// `serde_json::Value` tree: a report of 100 000 findings would otherwise
+// allocate a map and a string per key of every result.
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    tool: Tool<'a>,
+    results: Vec<SarifResult<'a>>,
+    properties: RunProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'a str,
+    version: &'a str,
+    semantic_version: &'a str,
+    information_uri: &'static str,
+    rules: Vec<Rule<'a>>,
+}
+
+#[derive(Serialize)]
+struct RunProperties<'a> {
+    score: u8,
+    policy: PolicyIdentity<'a>,
+    passed: bool,
+    unlocated: usize,
+}
+
+#[derive(Serialize)]
+struct PolicyIdentity<'a> {
+    name: &'a str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: Cow<'a, str>,
+}
+
+#[derive(Serialize)]
+struct Help<'a> {
+    text: Cow<'a, str>,
+    markdown: Cow<'a, str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule<'a> {
+    id: &'a str,
+    name: &'a str,
+    short_description: Text<'a>,
+    full_description: Text<'a>,
+    help: Help<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<&'a str>,
+    default_configuration: DefaultConfiguration,
+    properties: RuleProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct DefaultConfiguration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties<'a> {
+    tags: Vec<&'a str>,
+    policy_ref: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    level: &'static str,
+    message: Text<'a>,
+    locations: [Location; 1],
+    partial_fingerprints: PartialFingerprints,
+    properties: ResultProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct PartialFingerprints {
+    /// Versioned, so a change of computation does not collide with old values.
+    #[serde(rename = "perfwarden/v1")]
+    fingerprint: String,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ResultProperties<'a> {
+    Finding {
+        status: Status,
+        area: &'a str,
+        plugin: &'a str,
+        policy_ref: &'a str,
+        confidence: Confidence,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        evidence: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fix: Option<&'a str>,
+    },
+    Metric {
+        status: Status,
+        area: Option<&'a str>,
+        plugin: Option<&'a str>,
+        value: Option<f64>,
+        unit: &'a str,
+        labels: &'a BTreeMap<String, String>,
+        thresholds: Option<&'a Thresholds>,
+    },
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    start_column: u32,
+    end_line: u32,
+    end_column: u32,
+}
+
+/// Write the SARIF log.
+pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let judgement = &report.judgement;
     let root = Path::new(&report.project.root);
     let mut fingerprints = Fingerprints::new(root);
@@ -45,21 +199,34 @@ pub fn to_value(report: &Report) -> Value {
             .entry(finding.finding.policy_ref.as_str())
             .or_insert(finding.status);
     }
-    let mut rules: BTreeMap<String, Value> = report
+    let mut rules: BTreeMap<&str, Rule<'_>> = report
         .rules
         .iter()
         .map(|rule| {
             let status = entry_status.get(rule.policy_ref.as_str()).copied();
-            let value = json!({
-                "id": rule.id,
-                "name": rule.name,
-                "shortDescription": { "text": rule.summary },
-                "fullDescription": { "text": format!("{} (policy: {})", rule.summary, rule.policy_ref) },
-                "help": { "text": rule.docs, "markdown": rule.docs },
-                "defaultConfiguration": { "level": status.map_or("warning", level) },
-                "properties": { "tags": ["performance"], "policy_ref": rule.policy_ref },
-            });
-            (rule.id.clone(), value)
+            let value = Rule {
+                id: &rule.id,
+                name: &rule.name,
+                short_description: Text {
+                    text: Cow::Borrowed(&rule.summary),
+                },
+                full_description: Text {
+                    text: Cow::Owned(format!("{} (policy: {})", rule.summary, rule.policy_ref)),
+                },
+                help: Help {
+                    text: Cow::Borrowed(&rule.docs),
+                    markdown: Cow::Borrowed(&rule.docs),
+                },
+                help_uri: rule.help_uri.as_deref(),
+                default_configuration: DefaultConfiguration {
+                    level: status.map_or("warning", level),
+                },
+                properties: RuleProperties {
+                    tags: vec!["performance"],
+                    policy_ref: &rule.policy_ref,
+                },
+            };
+            (rule.id.as_str(), value)
         })
         .collect();
 
@@ -72,7 +239,7 @@ pub fn to_value(report: &Report) -> Value {
             continue;
         };
         rules
-            .entry(raw.rule.clone())
+            .entry(raw.rule.as_str())
             .or_insert_with(|| fallback_rule(finding));
         results.push(finding_result(finding, span, fingerprints.finding(finding)));
     }
@@ -85,76 +252,77 @@ pub fn to_value(report: &Report) -> Value {
             continue;
         };
         let id = metric_rule_id(metric);
-        rules
-            .entry(id.clone())
-            .or_insert_with(|| metric_rule(metric, &id));
-        results.push(metric_result(
-            metric,
-            &id,
-            span,
-            fingerprints.metric(metric),
-        ));
+        rules.entry(id).or_insert_with(|| metric_rule(metric, id));
+        results.push(metric_result(metric, id, span, fingerprints.metric(metric)));
     }
 
-    json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": report.tool.name,
-                    "version": report.tool.version,
-                    "semanticVersion": report.tool.version,
-                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
-                    "rules": rules.into_values().collect::<Vec<_>>(),
-                }
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: &report.tool.name,
+                    version: &report.tool.version,
+                    semantic_version: &report.tool.version,
+                    information_uri: env!("CARGO_PKG_REPOSITORY"),
+                    rules: rules.into_values().collect(),
+                },
             },
-            "results": results,
-            "properties": {
-                "score": judgement.score.overall,
-                "policy": { "name": judgement.policy.name, "version": judgement.policy.version },
-                "passed": report.verdict.passed,
-                "unlocated": unlocated,
+            results,
+            properties: RunProperties {
+                score: judgement.score.overall,
+                policy: PolicyIdentity {
+                    name: &judgement.policy.name,
+                    version: &judgement.policy.version,
+                },
+                passed: report.verdict.passed,
+                unlocated,
             },
         }],
-    })
-}
-
-/// Write the SARIF log.
-pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &to_value(report))?;
-    writeln!(out)
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut out, &log)?;
+    writeln!(out)?;
+    out.flush()
 }
 
 /// A rule seen in findings but not among the plugins' rule infos (a
 /// finding of an undeclared rule): described from the finding.
-fn fallback_rule(finding: &JudgedFinding) -> Value {
+fn fallback_rule(finding: &JudgedFinding) -> Rule<'_> {
     let raw = &finding.finding;
-    let description = finding
-        .title
-        .clone()
-        .unwrap_or_else(|| raw.rule_name.clone());
-    json!({
-        "id": raw.rule,
-        "name": raw.rule_name,
-        "shortDescription": { "text": description },
-        "fullDescription": { "text": format!("{description} (policy: {})", raw.policy_ref) },
-        "help": { "text": description, "markdown": support::markdown_inline(&description) },
-        "defaultConfiguration": { "level": level(finding.status) },
-        "properties": { "tags": ["performance", finding.area], "policy_ref": raw.policy_ref },
-    })
+    let description = finding.title.as_deref().unwrap_or(&raw.rule_name);
+    Rule {
+        id: &raw.rule,
+        name: &raw.rule_name,
+        short_description: Text {
+            text: Cow::Borrowed(description),
+        },
+        full_description: Text {
+            text: Cow::Owned(format!("{description} (policy: {})", raw.policy_ref)),
+        },
+        help: Help {
+            text: Cow::Borrowed(description),
+            markdown: Cow::Owned(support::markdown_inline(description)),
+        },
+        help_uri: None,
+        default_configuration: DefaultConfiguration {
+            level: level(finding.status),
+        },
+        properties: RuleProperties {
+            tags: vec!["performance", &finding.area],
+            policy_ref: &raw.policy_ref,
+        },
+    }
 }
 
 /// Metrics are judged by policy rows: the row is the rule.
-fn metric_rule_id(metric: &JudgedMetric) -> String {
-    metric
-        .policy_ref
-        .clone()
-        .unwrap_or_else(|| metric.name.clone())
+fn metric_rule_id(metric: &JudgedMetric) -> &str {
+    metric.policy_ref.as_deref().unwrap_or(&metric.name)
 }
 
-fn metric_rule(metric: &JudgedMetric, id: &str) -> Value {
-    let title = metric.title.clone().unwrap_or_else(|| metric.name.clone());
+fn metric_rule<'a>(metric: &'a JudgedMetric, id: &'a str) -> Rule<'a> {
+    let title = metric.title.as_deref().unwrap_or(&metric.name);
     let help = match &metric.thresholds {
         Some(t) => format!(
             "{title}: the policy row `{id}` judges {} ({}).",
@@ -163,74 +331,93 @@ fn metric_rule(metric: &JudgedMetric, id: &str) -> Value {
         ),
         None => format!("{title}: the policy row `{id}` judges {}.", metric.name),
     };
-    json!({
-        "id": id,
-        "name": title,
-        "shortDescription": { "text": title },
-        "fullDescription": { "text": help },
-        "help": { "text": help, "markdown": support::markdown_inline(&help) },
-        "defaultConfiguration": { "level": "warning" },
-        "properties": {
-            "tags": ["performance", "metric", metric.area.as_deref().unwrap_or("other")],
-            "policy_ref": id,
+    let markdown = support::markdown_inline(&help);
+    Rule {
+        id,
+        name: title,
+        short_description: Text {
+            text: Cow::Borrowed(title),
         },
-    })
-}
-
-fn finding_result(finding: &JudgedFinding, span: &Span, fingerprint: String) -> Value {
-    let raw = &finding.finding;
-    let mut properties = json!({
-        "status": finding.status.as_str(),
-        "area": finding.area,
-        "plugin": raw.plugin,
-        "policy_ref": raw.policy_ref,
-        "confidence": raw.confidence,
-    });
-    if let Some(object) = properties.as_object_mut() {
-        if let Some(evidence) = &raw.evidence {
-            object.insert("evidence".into(), json!(evidence));
-        }
-        if let Some(fix) = &raw.fix {
-            object.insert("fix".into(), json!(fix));
-        }
+        full_description: Text {
+            text: Cow::Owned(help.clone()),
+        },
+        help: Help {
+            text: Cow::Owned(help),
+            markdown: Cow::Owned(markdown),
+        },
+        help_uri: None,
+        default_configuration: DefaultConfiguration { level: "warning" },
+        properties: RuleProperties {
+            tags: vec![
+                "performance",
+                "metric",
+                metric.area.as_deref().unwrap_or("other"),
+            ],
+            policy_ref: id,
+        },
     }
+}
+
+fn finding_result<'a>(
+    finding: &'a JudgedFinding,
+    span: &'a Span,
+    fingerprint: String,
+) -> SarifResult<'a> {
+    let raw = &finding.finding;
     let text = match &raw.fix {
-        Some(fix) => format!("{}\nFix: {fix}", raw.message),
-        None => raw.message.clone(),
+        Some(fix) => Cow::Owned(format!("{}\nFix: {fix}", raw.message)),
+        None => Cow::Borrowed(raw.message.as_str()),
     };
-    json!({
-        "ruleId": raw.rule,
-        "level": level(finding.status),
-        "message": { "text": text },
-        "locations": [location(span)],
-        "partialFingerprints": { FINGERPRINT_KEY: fingerprint },
-        "properties": properties,
-    })
+    SarifResult {
+        rule_id: &raw.rule,
+        level: level(finding.status),
+        message: Text { text },
+        locations: [location(span)],
+        partial_fingerprints: PartialFingerprints { fingerprint },
+        properties: ResultProperties::Finding {
+            status: finding.status,
+            area: &finding.area,
+            plugin: &raw.plugin,
+            policy_ref: &raw.policy_ref,
+            confidence: raw.confidence,
+            evidence: raw.evidence.as_deref(),
+            fix: raw.fix.as_deref(),
+        },
+    }
 }
 
-fn metric_result(metric: &JudgedMetric, id: &str, span: &Span, fingerprint: String) -> Value {
+fn metric_result<'a>(
+    metric: &'a JudgedMetric,
+    id: &'a str,
+    span: &'a Span,
+    fingerprint: String,
+) -> SarifResult<'a> {
     let title = metric.title.as_deref().unwrap_or(&metric.name);
-    json!({
-        "ruleId": id,
-        "level": level(metric.status),
-        "message": {
-            "text": format!("{title}: {} is {}", support::metric_summary(metric), metric.status),
+    SarifResult {
+        rule_id: id,
+        level: level(metric.status),
+        message: Text {
+            text: Cow::Owned(format!(
+                "{title}: {} is {}",
+                support::metric_summary(metric),
+                metric.status
+            )),
         },
-        "locations": [location(span)],
-        "partialFingerprints": { FINGERPRINT_KEY: fingerprint },
-        "properties": {
-            "status": metric.status.as_str(),
-            "area": metric.area,
-            "plugin": metric.plugin,
-            "value": metric.value,
-            "unit": metric.unit,
-            "labels": metric.labels,
-            "thresholds": metric.thresholds,
+        locations: [location(span)],
+        partial_fingerprints: PartialFingerprints { fingerprint },
+        properties: ResultProperties::Metric {
+            status: metric.status,
+            area: metric.area.as_deref(),
+            plugin: metric.plugin.as_deref(),
+            value: metric.value,
+            unit: &metric.unit,
+            labels: &metric.labels,
+            thresholds: metric.thresholds.as_ref(),
         },
-    })
+    }
 }
 
-fn location(span: &Span) -> Value {
+fn location(span: &Span) -> Location {
     // SARIF lines and columns start at 1 and the end column is exclusive;
     // spans are 1-based with an inclusive end. Plugins may send 0 for
     // "unknown", which SARIF rejects: clamp.
@@ -242,17 +429,20 @@ fn location(span: &Span) -> Value {
     } else {
         span.end_column.max(1) + 1
     };
-    json!({
-        "physicalLocation": {
-            "artifactLocation": { "uri": relative_uri(&span.path), "uriBaseId": "%SRCROOT%" },
-            "region": {
-                "startLine": start_line,
-                "startColumn": start_column,
-                "endLine": end_line,
-                "endColumn": end_column,
+    Location {
+        physical_location: PhysicalLocation {
+            artifact_location: ArtifactLocation {
+                uri: relative_uri(&span.path),
+                uri_base_id: "%SRCROOT%",
             },
-        }
-    })
+            region: Region {
+                start_line,
+                start_column,
+                end_line,
+                end_column,
+            },
+        },
+    }
 }
 
 /// A project-relative path as a relative URI reference: forward slashes,
@@ -300,10 +490,10 @@ mod tests {
             end_line: 0,
             end_column: 4,
         };
-        let region = &location(&span)["physicalLocation"]["region"];
-        assert_eq!(region["startLine"], 1);
-        assert_eq!(region["startColumn"], 1);
-        assert_eq!(region["endLine"], 1);
-        assert_eq!(region["endColumn"], 5);
+        let region = location(&span).physical_location.region;
+        assert_eq!(region.start_line, 1);
+        assert_eq!(region.start_column, 1);
+        assert_eq!(region.end_line, 1);
+        assert_eq!(region.end_column, 5);
     }
 }

@@ -81,6 +81,7 @@ impl From<types::PluginInfo> for PluginInfo {
                     summary: r.summary,
                     policy_ref: r.policy_ref,
                     docs: r.docs,
+                    help_uri: None,
                 })
                 .collect(),
         }

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use perfwarden_plugin_loadtest::endpoints::EndpointNames;
 use perfwarden_plugin_loadtest::formats::{jmeter, k6};
 use synthetic::{Kind, Synthetic};
 
@@ -48,8 +49,12 @@ const INPUT: u64 = 32 << 20;
 
 fn parse(kind: Kind, mut input: &[u8]) -> u64 {
     let report = match kind {
-        Kind::Jtl => jmeter::parse_csv(&mut input, b"timeStamp,elapsed,label\n"),
-        Kind::K6Ndjson => k6::parse_ndjson(&mut input),
+        Kind::Jtl => jmeter::parse_csv(
+            &mut input,
+            b"timeStamp,elapsed,label\n",
+            &EndpointNames::default(),
+        ),
+        Kind::K6Ndjson => k6::parse_ndjson(&mut input, &EndpointNames::default()),
     };
     report
         .ok()
@@ -84,8 +89,12 @@ fn one_gigabyte() {
         let start = Instant::now();
         let mut input = Synthetic::new(kind, 1 << 30);
         let requests = match kind {
-            Kind::Jtl => jmeter::parse_csv(&mut input, b"timeStamp,elapsed,label\n"),
-            Kind::K6Ndjson => k6::parse_ndjson(&mut input),
+            Kind::Jtl => jmeter::parse_csv(
+                &mut input,
+                b"timeStamp,elapsed,label\n",
+                &EndpointNames::default(),
+            ),
+            Kind::K6Ndjson => k6::parse_ndjson(&mut input, &EndpointNames::default()),
         }
         .ok()
         .and_then(|r| r.overall)

@@ -7,10 +7,37 @@
 //!
 //! Files are recognised by content, not by name: the patterns are broad and
 //! anything that is not a load-test result is ignored silently. Raw sample
-//! formats (JTL, k6 NDJSON/CSV, Gatling simulation.log) are streamed through
-//! [`Context::open`] in bounded memory, with percentiles from a log-linear
-//! histogram (relative error <= 0.4 %, see [`histogram`]).
+//! formats (JTL, k6 NDJSON/CSV, Gatling text and binary simulation.log) are
+//! streamed through [`Context::open`] in bounded memory, with percentiles
+//! from a log-linear histogram (relative error <= 0.4 %, see
+//! [`histogram`]). Summary formats (k6 summaries, JMeter statistics.json,
+//! Gatling stats, Locust `_stats.csv` / `_stats_history.csv`, Prometheus
+//! summaries...) report what the tool measured.
+//!
+//! # Configuration
+//!
+//! `[plugin.loadtest]` in `perfwarden.toml`:
+//!
+//! ```toml
+//! [plugin.loadtest]
+//! # Glob -> format, for files whose content is ambiguous (the `Format`
+//! # names in kebab case: jmeter-csv, k6-ndjson, locust-history, ...).
+//! format = { "results/*.csv" = "jmeter-csv" }
+//! # Keep `/users/123` as it is instead of `/users/:id` (default true).
+//! collapse_ids = true
+//!
+//! # Raw request label (glob) -> endpoint name.
+//! [plugin.loadtest.endpoint_labels]
+//! "/api/users/*" = "/api/users/:id"
+//! "HTTP Request 1" = "GET /api/products"
+//! ```
+//!
+//! How labels are matched, how ids are collapsed by default and how
+//! renamed endpoints merge is in [`endpoints`]; every metric whose
+//! endpoint name differs from the tool's label says so in its `naming`
+//! label (`config` or `ids-collapsed`).
 
+pub mod endpoints;
 pub mod formats;
 pub mod histogram;
 pub mod model;
@@ -24,6 +51,7 @@ use perfwarden_sdk::{
 };
 use serde::Deserialize;
 
+use endpoints::EndpointNames;
 use formats::{Format, MAX_SUMMARY_BYTES, SNIFF_LEN};
 use model::Report;
 
@@ -31,12 +59,26 @@ use model::Report;
 pub struct Plugin;
 
 /// `[plugin.loadtest]` in `perfwarden.toml`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct Settings {
     /// Glob -> format, for files whose content is ambiguous, e.g.
     /// `{"results/*.csv" = "jmeter-csv"}`.
     format: BTreeMap<String, Format>,
+    /// Raw label glob -> endpoint name (see [`endpoints`]).
+    endpoint_labels: BTreeMap<String, String>,
+    /// Collapse id segments of URL-like labels to `:id` (see [`endpoints`]).
+    collapse_ids: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            format: BTreeMap::new(),
+            endpoint_labels: BTreeMap::new(),
+            collapse_ids: true,
+        }
+    }
 }
 
 impl Analyzer for Plugin {
@@ -67,15 +109,22 @@ impl Analyzer for Plugin {
 
     fn analyze(&self, cx: &Context, artifacts: &[Artifact], config: &Config) -> Result<Output> {
         let settings: Settings = config.parse_as()?;
+        let names = EndpointNames::new(&settings.endpoint_labels, settings.collapse_ids);
         let mut out = Output::default();
         for artifact in artifacts {
-            analyze_one(cx, artifact, &settings, &mut out);
+            analyze_one(cx, artifact, &settings, &names, &mut out);
         }
         Ok(out)
     }
 }
 
-fn analyze_one(cx: &Context, artifact: &Artifact, settings: &Settings, out: &mut Output) {
+fn analyze_one(
+    cx: &Context,
+    artifact: &Artifact,
+    settings: &Settings,
+    names: &EndpointNames,
+    out: &mut Output,
+) {
     let path = artifact.path.as_str();
     let head = match cx.read_range(path, 0, SNIFF_LEN) {
         Ok(head) => head,
@@ -105,8 +154,11 @@ fn analyze_one(cx: &Context, artifact: &Artifact, settings: &Settings, out: &mut
         }
         return;
     };
-    match parse(cx, path, format, gzip, &head) {
-        Ok(Some(report)) => {
+    match parse(cx, path, format, gzip, &head, names) {
+        Ok(Some(mut report)) => {
+            if !format.names_while_parsing() {
+                report.name_endpoints(names);
+            }
             report.emit(path, out);
             rules::check(&report, path, out);
         }
@@ -137,6 +189,7 @@ fn parse(
     format: Format,
     gzip: bool,
     head: &[u8],
+    names: &EndpointNames,
 ) -> Result<Option<Report>, String> {
     let stream = || formats::open(cx, path, gzip);
     match format {
@@ -171,19 +224,25 @@ fn parse(
                 }),
             }
         }
-        Format::K6Ndjson => formats::k6::parse_ndjson(&mut stream()).map(Some),
-        Format::K6Csv => formats::k6::parse_csv(&mut stream()).map(Some),
-        Format::JmeterCsv => formats::jmeter::parse_csv(&mut stream(), head).map(Some),
-        Format::JmeterXml => formats::jmeter::parse_xml(&mut stream()).map(Some),
-        Format::GatlingLog => formats::gatling::parse_log(&mut stream()).map(Some),
-        Format::LocustCsv => formats::summary::parse_locust(&mut stream()).map(Some),
-        Format::Prometheus => formats::metrics::parse_prometheus(&mut stream(), path).map(Some),
+        Format::K6Ndjson => formats::k6::parse_ndjson(&mut stream(), names).map(Some),
+        Format::K6Csv => formats::k6::parse_csv(&mut stream(), names).map(Some),
+        Format::JmeterCsv => formats::jmeter::parse_csv(&mut stream(), head, names).map(Some),
+        Format::JmeterXml => formats::jmeter::parse_xml(&mut stream(), names).map(Some),
+        Format::GatlingLog => formats::gatling::parse_log(&mut stream(), names).map(Some),
+        Format::GatlingBinaryLog => {
+            formats::gatling::parse_binary_log(&mut stream(), names).map(Some)
+        }
+        Format::LocustCsv => formats::locust::parse_stats(&mut stream()).map(Some),
+        Format::LocustHistory => formats::locust::parse_history(&mut stream()).map(Some),
+        Format::Prometheus => {
+            formats::metrics::parse_prometheus(&mut stream(), path, names).map(Some)
+        }
         Format::GenericCsv => formats::metrics::parse_generic_csv(&mut stream(), path).map(Some),
     }
 }
 
 /// Gitignore-style glob: `**` crosses directories, `*` and `?` do not.
-fn glob_match(glob: &str, path: &str) -> bool {
+pub(crate) fn glob_match(glob: &str, path: &str) -> bool {
     fn go(g: &[u8], p: &[u8]) -> bool {
         match g {
             [] => p.is_empty(),

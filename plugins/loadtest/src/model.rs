@@ -5,10 +5,12 @@
 //! from a streaming [`Histogram`] per endpoint.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use perfwarden_sdk::vocabulary::{self, label, unit};
 use perfwarden_sdk::{Metric, Output, Span};
 
+use crate::endpoints::EndpointNames;
 use crate::histogram::{Histogram, Interpolation};
 
 /// One latency statistic (`p95`, `mean`, `max`...), in ms.
@@ -58,6 +60,12 @@ pub struct EndpointReport {
     pub withheld: Vec<String>,
     /// Line of the file where this endpoint first appears.
     pub line: Option<u32>,
+    /// Most concurrent users during the run (Locust's `User Count`),
+    /// reported with the throughput it produced.
+    pub peak_users: Option<u64>,
+    /// How the endpoint name was derived from the tool's raw labels, when it
+    /// was (see [`crate::endpoints`]).
+    pub naming: Option<&'static str>,
 }
 
 /// A threshold the tool itself evaluated.
@@ -88,11 +96,20 @@ pub struct Report {
     pub thresholds: Vec<Threshold>,
     /// Problems in single records that did not stop the parse.
     pub skipped: Vec<(u32, String)>,
+    /// What a reader of the numbers must know about the file as a whole
+    /// (e.g. columns that were not used, and why).
+    pub notes: Vec<(u32, String)>,
     pub batches: Vec<Batch>,
     /// Metrics outside the HTTP model (cache, pool, queue, custom), ready
     /// to report as they are.
     pub extra: Vec<Metric>,
 }
+
+/// Label saying how the `endpoint` label was derived from the tool's raw
+/// label (`config`, `ids-collapsed`; see [`crate::endpoints`]).
+pub const NAMING: &str = "naming";
+/// Label of a throughput: the most concurrent users that produced it.
+pub const PEAK_USERS: &str = "peak_users";
 
 /// Percentiles computed from raw samples.
 const RANKS: [f64; 6] = [50.0, 75.0, 90.0, 95.0, 99.0, 99.9];
@@ -138,15 +155,17 @@ struct Accumulator {
     first_start: f64,
     last_end: f64,
     line: u32,
+    naming: Option<&'static str>,
 }
 
 impl Accumulator {
-    fn new(method: Option<&str>, line: u32) -> Self {
+    fn new(method: Option<&str>, line: u32, naming: Option<&'static str>) -> Self {
         Self {
             method: method.map(str::to_owned),
             first_start: f64::INFINITY,
             last_end: f64::NEG_INFINITY,
             line,
+            naming,
             ..Self::default()
         }
     }
@@ -219,6 +238,8 @@ impl Accumulator {
                 .then(|| self.status_errors as f64 / self.status_known as f64),
             withheld,
             line: Some(self.line),
+            peak_users: None,
+            naming: self.naming,
         }
     }
 }
@@ -229,9 +250,10 @@ pub const MAX_ENDPOINTS: usize = 2000;
 
 /// Builds a [`Report`] from raw samples, one pass, bounded memory.
 #[derive(Debug)]
-pub struct Aggregator {
+pub struct Aggregator<'a> {
     source: &'static str,
     interpolation: Interpolation,
+    names: &'a EndpointNames,
     index: HashMap<String, usize>,
     endpoints: Vec<(String, Accumulator)>,
     overall: Accumulator,
@@ -246,15 +268,21 @@ pub struct Aggregator {
 /// Skipped records listed per file; the rest are only counted.
 const MAX_SKIPPED: usize = 20;
 
-impl Aggregator {
-    pub fn new(source: &'static str, interpolation: Interpolation) -> Self {
+impl<'a> Aggregator<'a> {
+    /// Samples are filed under the endpoint name `names` gives their label.
+    pub fn new(
+        source: &'static str,
+        interpolation: Interpolation,
+        names: &'a EndpointNames,
+    ) -> Self {
         Self {
             source,
             interpolation,
+            names,
             index: HashMap::new(),
             endpoints: Vec::new(),
-            overall: Accumulator::new(None, 1),
-            parents: Accumulator::new(None, 1),
+            overall: Accumulator::new(None, 1, None),
+            parents: Accumulator::new(None, 1, None),
             key: String::new(),
             dropped_endpoints: 0,
             skipped: Vec::new(),
@@ -273,7 +301,7 @@ impl Aggregator {
         self.overall.add(sample);
     }
 
-    /// A transaction-controller parent row (see [`Aggregator::parents`]).
+    /// A transaction-controller parent row (see `Aggregator::parents`).
     pub fn add_parent(&mut self, sample: &Sample<'_>) {
         self.add_to_endpoint(sample);
         self.parents.add(sample);
@@ -286,13 +314,14 @@ impl Aggregator {
             self.key.push_str(method);
             self.key.push(' ');
         }
-        self.key.push_str(sample.endpoint);
+        let name_start = self.key.len();
+        let naming = self.names.write_name(sample.endpoint, &mut self.key);
         let slot = match self.index.get(self.key.as_str()) {
             Some(&slot) => slot,
             None if self.endpoints.len() < MAX_ENDPOINTS => {
                 self.endpoints.push((
-                    sample.endpoint.to_owned(),
-                    Accumulator::new(sample.method, sample.line),
+                    self.key[name_start..].to_owned(),
+                    Accumulator::new(sample.method, sample.line, naming),
                 ));
                 self.index
                     .insert(self.key.clone(), self.endpoints.len() - 1);
@@ -332,13 +361,94 @@ impl Aggregator {
             overall: (overall.requests > 0).then(|| overall.report(None, self.interpolation)),
             thresholds: Vec::new(),
             skipped,
+            notes: Vec::new(),
             batches: Vec::new(),
             extra: Vec::new(),
         }
     }
 }
 
+/// `derivation` of a percentile that is the highest of merged summaries.
+pub const MAX_OF_MERGED: &str = "max-of-merged";
+
+/// Fold the summary `part` into `into` (same endpoint name): counts, rates,
+/// mean, min and max exactly; a percentile as the highest of the parts (an
+/// upper bound of the merged one), dropped when a part lacks it.
+fn merge_into(into: &mut EndpointReport, part: EndpointReport) {
+    let (n1, n2) = (into.requests, part.requests);
+    let weighted = |x: Option<f64>, y: Option<f64>| match (x, n1, y, n2) {
+        (Some(x), Some(a), Some(y), Some(b)) if a + b > 0 => {
+            Some((x * a as f64 + y * b as f64) / (a + b) as f64)
+        }
+        _ => None,
+    };
+    let stat = |report: &EndpointReport, label: &str| {
+        report
+            .latency
+            .iter()
+            .find(|s| s.label == label)
+            .map(|s| s.value)
+    };
+    into.error_rate_tool = weighted(into.error_rate_tool, part.error_rate_tool);
+    into.error_rate_status = weighted(into.error_rate_status, part.error_rate_status);
+    let mean = weighted(stat(into, "mean"), stat(&part, "mean"));
+    into.throughput = into.throughput.zip(part.throughput).map(|(a, b)| a + b);
+    into.requests = n1.zip(n2).map(|(a, b)| a + b);
+    into.latency = std::mem::take(&mut into.latency)
+        .into_iter()
+        .filter_map(|mut merged| {
+            let other = stat(&part, &merged.label)?;
+            match merged.label.as_str() {
+                "mean" => merged.value = mean?,
+                "min" => merged.value = merged.value.min(other),
+                "max" => merged.value = merged.value.max(other),
+                _ => {
+                    merged.value = merged.value.max(other);
+                    merged.derivation = Some(match merged.derivation.take() {
+                        Some(d) if d.starts_with(MAX_OF_MERGED) => d,
+                        Some(d) => format!("{MAX_OF_MERGED}+{d}"),
+                        None => MAX_OF_MERGED.to_owned(),
+                    });
+                }
+            }
+            Some(merged)
+        })
+        .collect();
+    for label in part.withheld {
+        if !into.withheld.contains(&label) {
+            into.withheld.push(label);
+        }
+    }
+    into.line = into.line.min(part.line).or(into.line).or(part.line);
+    into.peak_users = into.peak_users.max(part.peak_users);
+}
+
 impl Report {
+    /// File summary endpoints under their [`EndpointNames`] name, merging
+    /// the ones that share a name and method (see `merge_into`). Raw
+    /// sample formats are named as they are aggregated instead.
+    pub fn name_endpoints(&mut self, names: &EndpointNames) {
+        let mut named: Vec<EndpointReport> = Vec::with_capacity(self.endpoints.len());
+        let mut index: HashMap<(Option<String>, String), usize> = HashMap::new();
+        for mut endpoint in std::mem::take(&mut self.endpoints) {
+            let Some(raw) = endpoint.endpoint.take() else {
+                named.push(endpoint);
+                continue;
+            };
+            let (name, naming) = names.name(&raw);
+            endpoint.endpoint = Some(name.clone());
+            endpoint.naming = endpoint.naming.or(naming);
+            match index.entry((endpoint.method.clone(), name)) {
+                Entry::Occupied(slot) => merge_into(&mut named[*slot.get()], endpoint),
+                Entry::Vacant(slot) => {
+                    slot.insert(named.len());
+                    named.push(endpoint);
+                }
+            }
+        }
+        self.endpoints = named;
+    }
+
     /// Every endpoint report, overall last.
     pub fn all(&self) -> impl Iterator<Item = &EndpointReport> {
         self.endpoints.iter().chain(self.overall.as_ref())
@@ -356,6 +466,9 @@ impl Report {
                 if let Some(method) = &endpoint.method {
                     metric = metric.label(label::METHOD, method.as_str());
                 }
+                if let Some(naming) = endpoint.naming {
+                    metric = metric.label(NAMING, naming);
+                }
                 metric = metric.label(label::SOURCE, self.source);
                 match endpoint.requests {
                     Some(n) => metric.samples(n),
@@ -371,7 +484,11 @@ impl Report {
                 out.metric(metric);
             }
             if let Some(rps) = endpoint.throughput {
-                out.metric(base(vocabulary::HTTP_THROUGHPUT, rps, unit::REQ_PER_S));
+                let metric = base(vocabulary::HTTP_THROUGHPUT, rps, unit::REQ_PER_S);
+                out.metric(match endpoint.peak_users {
+                    Some(users) => metric.label(PEAK_USERS, users.to_string()),
+                    None => metric,
+                });
             }
             if let Some(n) = endpoint.requests {
                 out.metric(base(vocabulary::HTTP_REQUESTS, n as f64, unit::COUNT));
@@ -409,6 +526,12 @@ impl Report {
                 Some(Span::line(path, *line)),
             );
         }
+        for (line, what) in &self.notes {
+            out.note(
+                format!("{}: {what}", self.source),
+                Some(Span::line(path, *line)),
+            );
+        }
     }
 }
 
@@ -441,7 +564,8 @@ mod tests {
 
     #[test]
     fn aggregator_computes_rates_and_withholds_undersampled_percentiles() {
-        let mut agg = Aggregator::new("test", Interpolation::Linear);
+        let names = EndpointNames::default();
+        let mut agg = Aggregator::new("test", Interpolation::Linear, &names);
         for i in 0..40 {
             let status = if i % 10 == 0 { 500 } else { 200 };
             agg.add(&sample("/a", f64::from(i), status, f64::from(i) * 100.0));

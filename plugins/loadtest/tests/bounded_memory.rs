@@ -11,6 +11,7 @@ mod synthetic;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use perfwarden_plugin_loadtest::endpoints::EndpointNames;
 use perfwarden_plugin_loadtest::formats::{jmeter, k6};
 use synthetic::{Kind, Synthetic};
 
@@ -55,7 +56,12 @@ fn jtl_and_ndjson_stream_in_bounded_memory() {
     let mut rows = 0;
     let jtl_peak = peak_during(|| {
         let mut input = Synthetic::new(Kind::Jtl, INPUT);
-        let report = jmeter::parse_csv(&mut input, b"timeStamp,elapsed,label\n").expect("parses");
+        let report = jmeter::parse_csv(
+            &mut input,
+            b"timeStamp,elapsed,label\n",
+            &EndpointNames::default(),
+        )
+        .expect("parses");
         rows = input.rows();
         let overall = report.overall.expect("samples");
         assert_eq!(overall.requests, Some(rows));
@@ -70,7 +76,7 @@ fn jtl_and_ndjson_stream_in_bounded_memory() {
     let ndjson_peak =
         peak_during(|| {
             let mut input = Synthetic::new(Kind::K6Ndjson, INPUT);
-            let report = k6::parse_ndjson(&mut input).expect("parses");
+            let report = k6::parse_ndjson(&mut input, &EndpointNames::default()).expect("parses");
             let overall = report.overall.expect("samples");
             assert_eq!(overall.requests, Some(input.rows()));
             // Past 1,024 samples the histogram answers, and says so.

@@ -545,15 +545,161 @@ fn locust_stats_csv() {
         p95.label_value("derivation"),
         Some("locust-rounded-buckets")
     );
-    // The history and failure files are not summaries: ignored silently.
-    for other in [
-        run(fixture!(
-            "Bortlesboat_bitcoin-api__results_stats_history.csv"
-        )),
-        run(fixture!("Bortlesboat_bitcoin-api__results_failures.csv")),
+    // The failure file holds no numbers: ignored silently.
+    let failures = run(fixture!("Bortlesboat_bitcoin-api__results_failures.csv"));
+    assert!(failures.metrics.is_empty() && failures.notes.is_empty());
+}
+
+#[test]
+fn locust_history_reports_the_final_cumulative_row() {
+    // Aggregated rows only (no `--csv-full-history`): Locust 1.2+ writes the
+    // run's percentiles in them.
+    let out = run(fixture!(
+        "Bortlesboat_bitcoin-api__results_stats_history.csv"
+    ));
+    assert_eq!(value(&out, "http.requests", &[]), 2050.0);
+    assert_close(
+        value(&out, "http.error_rate", &[("definition", "tool")]),
+        1496.0 / 2050.0,
+        1e-12,
+    );
+    let p95 = find(&out, "http.latency", &[("percentile", "p95")]).expect("p95");
+    assert_eq!(p95.value, 8.0);
+    assert_eq!(
+        p95.label_value("derivation"),
+        Some("locust-rounded-buckets")
+    );
+    assert_eq!(latency(&out, "p50"), 3.0);
+    assert_eq!(latency(&out, "p98"), 2000.0);
+    assert_eq!(latency(&out, "p99.9"), 2100.0);
+    assert_eq!(latency(&out, "mean"), 53.77800819475385);
+    assert_eq!(latency(&out, "max"), 2160.2996999863535);
+    // 100% is the maximum, not a percentile.
+    assert!(find(&out, "http.latency", &[("percentile", "p100")]).is_none());
+    // 2050 requests from 1772849612 (0 requests) to 1772849668: 56 s.
+    let rps = find(&out, "http.throughput", &[]).expect("throughput");
+    assert_close(rps.value, 2050.0 / 56.0, 1e-12);
+    assert_eq!(rps.label_value("peak_users"), Some("50"));
+    // The span points at the series' first row.
+    assert_eq!(rps.span.as_ref().map(|s| s.line), Some(2));
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
+    // 2050 samples support p99.9.
+    assert_eq!(rule_count(&out, "LT001"), 0);
+}
+
+#[test]
+fn locust_full_history_agrees_with_its_stats_csv() {
+    // A real Locust 2.47.0 run with `--csv-full-history` (see SOURCES.txt).
+    let history = run(fixture!("locust-2.47.0_loopback-run_stats_history.csv"));
+    let stats = run(fixture!("locust-2.47.0_loopback-run_stats.csv"));
+    // Totals of the last history row are the ones `_stats.csv` printed.
+    for (name, labels) in [
+        ("http.requests", &[][..]),
+        ("http.error_rate", &[("definition", "tool")][..]),
+        ("http.latency", &[("percentile", "mean")][..]),
+        ("http.latency", &[("percentile", "min")][..]),
+        ("http.latency", &[("percentile", "max")][..]),
+        ("http.requests", &[("endpoint", "/api/products")][..]),
+        (
+            "http.latency",
+            &[("endpoint", "/api/orders"), ("percentile", "mean")][..],
+        ),
     ] {
-        assert!(other.metrics.is_empty() && other.notes.is_empty());
+        assert_eq!(
+            value(&history, name, labels),
+            value(&stats, name, labels),
+            "{name} {labels:?}"
+        );
     }
+    assert_eq!(value(&history, "http.requests", &[]), 1140.0);
+    assert_close(
+        value(&history, "http.error_rate", &[("definition", "tool")]),
+        113.0 / 1140.0,
+        1e-12,
+    );
+    // Throughput from the 9 s between the first and last rows, against
+    // Locust's own over its exact run time: within 1 % (the timestamps are
+    // whole seconds).
+    assert_close(value(&history, "http.throughput", &[]), 1140.0 / 9.0, 1e-12);
+    assert_close(
+        value(&history, "http.throughput", &[]),
+        value(&stats, "http.throughput", &[]),
+        0.01,
+    );
+    // `/api/missing` first appears after the first timestamp: counted from 0.
+    assert_close(
+        value(&history, "http.throughput", &[("endpoint", "/api/missing")]),
+        93.0 / 9.0,
+        1e-12,
+    );
+    // The percentile columns are Locust's ~10 s window here: only the run
+    // median is reported, and a note says why.
+    assert!(find(&history, "http.latency", &[("percentile", "p95")]).is_none());
+    assert_eq!(latency(&history, "p50"), 6.0);
+    assert_eq!(history.notes.len(), 1, "{:?}", history.notes);
+    assert!(history.notes[0].message.contains("last ~10 s"));
+    assert_eq!(
+        find(&history, "http.throughput", &[]).and_then(|m| m.label_value("peak_users")),
+        Some("20")
+    );
+    // The four `/api/users/<id>` rows are one endpoint in both files.
+    for out in [&history, &stats] {
+        let users = find(
+            out,
+            "http.requests",
+            &[("endpoint", "/api/users/:id"), ("method", "GET")],
+        )
+        .expect("ids collapsed");
+        assert_eq!(users.value, 88.0 + 81.0 + 74.0 + 99.0);
+        assert_eq!(users.label_value("naming"), Some("ids-collapsed"));
+        assert!(
+            out.metrics
+                .iter()
+                .all(|m| m.label_value("endpoint") != Some("/api/users/1"))
+        );
+    }
+}
+
+#[test]
+fn locust_history_older_layouts() {
+    // Locust 1.0-1.1 (locust/stats.py `stats_history_csv`): quoted, a
+    // `99.999%` column, and window percentiles even without full history.
+    let v1 = concat!(
+        "\"Timestamp\",\"User Count\",\"Type\",\"Name\",\"Requests/s\",\"Failures/s\",\"50%\",\"66%\",\"75%\",\"80%\",\"90%\",\"95%\",\"98%\",\"99%\",\"99.9%\",\"99.99%\",\"99.999%\",\"100%\",\"Total Request Count\",\"Total Failure Count\",\"Total Median Response Time\",\"Total Average Response Time\",\"Total Min Response Time\",\"Total Max Response Time\",\"Total Average Content Size\"\n",
+        "\"1600000000\",\"5\",\"\",\"Aggregated\",0.00,0.00,\"N/A\",\"N/A\",\"N/A\",\"N/A\",\"N/A\",\"N/A\",\"N/A\",\"N/A\",\"N/A\",\"N/A\",\"N/A\",\"N/A\",0,0,0,0,0,0,0\n",
+        "\"1600000004\",\"10\",\"\",\"Aggregated\",25.00,1.00,40,40,41,41,60,90,120,130,130,130,130,130,100,4,40,45,12,130,512\n",
+    );
+    let out = Tester::new(Plugin).run(&[("run_stats_history.csv", v1)]);
+    assert_eq!(value(&out, "http.requests", &[]), 100.0);
+    assert_eq!(value(&out, "http.throughput", &[]), 25.0);
+    assert_eq!(latency(&out, "p50"), 40.0);
+    assert!(find(&out, "http.latency", &[("percentile", "p90")]).is_none());
+    assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
+    // Locust 0.13's full history, as printed in locustio/locust#1146.
+    let v013 = concat!(
+        "\"Type\",\"Name\",\"Timestamp\",\"# requests\",\"# failures\",\"Requests/s\",\"Requests Failed/s\",\"Median response time\",\"Average response time\",\"Min response time\",\"Max response time\",\"Average Content Size\",\"50%\",\"66%\",\"75%\",\"80%\",\"90%\",\"95%\",\"98%\",\"99%\",\"99.9%\",\"99.99%\",\"99.999\",\"100%\"\n",
+        "\"None\",\"Aggregated\",\"1574373141\",0,0,0.00,0.00,0,0,0,0.00,0.00,\"N/A\",\"N/A\",\"N/A\",\"N/A\",\"N/A\",\"N/A\",\"N/A\",\"N/A\",\"N/A\",\"N/A\",\"N/A\",\"N/A\"\n",
+        "\"GET\",\"Login\",\"1574373143\",1,0,0.00,0.00,28,28,28,28.74,0.00,28,28,28,28,28,28,28,28,28,28,28,28\n",
+        "\"POST\",\"page1\",\"1574373143\",1,0,0.00,0.00,520,520,520,520.62,452939.00,520,520,520,520,520,520,520,520,520,520,520,520\n",
+        "\"None\",\"Aggregated\",\"1574373143\",7,0,0.00,0.00,110,160,28,520.62,153124.86,110,120,160,160,520,520,520,520,520,520,520,520\n",
+    );
+    let out = Tester::new(Plugin).run(&[("old_stats_history.csv", v013)]);
+    assert_eq!(value(&out, "http.requests", &[]), 7.0);
+    assert_eq!(latency(&out, "p50"), 110.0);
+    assert_eq!(latency(&out, "max"), 520.62);
+    assert_eq!(value(&out, "http.throughput", &[]), 3.5);
+    let login = find(
+        &out,
+        "http.latency",
+        &[("endpoint", "Login"), ("percentile", "mean")],
+    );
+    assert_eq!(login.map(|m| m.value), Some(28.0));
+    assert_eq!(login.and_then(|m| m.label_value("method")), Some("GET"));
+    // A history whose header lost its count columns gets a note.
+    let broken = "Timestamp,User Count,Type,Name,Requests/s\n1,2,,Aggregated,0\n";
+    let out = Tester::new(Plugin).run(&[("x_stats_history.csv", broken)]);
+    assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
+    assert!(out.metrics.is_empty());
 }
 
 #[test]
@@ -877,4 +1023,419 @@ REQUEST\tCheckout\t1\t\tPOST /api/orders\t1500000000200\t1500000000900\tKO\tstat
         value(&out, "http.error_rate", &[("definition", "tool")]),
         0.5
     );
+}
+
+/// What client_golang's `promhttp` exposes for a `SummaryVec` by handler
+/// and method (a quantile with no observation in its window is `NaN`).
+const PROMETHEUS_SUMMARY_GO: &str = r#"# HELP http_request_duration_seconds Duration of HTTP requests.
+# TYPE http_request_duration_seconds summary
+http_request_duration_seconds{handler="/api/users/17",method="GET",quantile="0.5"} 0.0121
+http_request_duration_seconds{handler="/api/users/17",method="GET",quantile="0.9"} 0.0452
+http_request_duration_seconds{handler="/api/users/17",method="GET",quantile="0.99"} 0.2013
+http_request_duration_seconds_sum{handler="/api/users/17",method="GET"} 30.5
+http_request_duration_seconds_count{handler="/api/users/17",method="GET"} 1500
+http_request_duration_seconds{handler="/api/users/42",method="GET",quantile="0.5"} 0.0133
+http_request_duration_seconds{handler="/api/users/42",method="GET",quantile="0.9"} 0.0401
+http_request_duration_seconds{handler="/api/users/42",method="GET",quantile="0.99"} 0.3502
+http_request_duration_seconds_sum{handler="/api/users/42",method="GET"} 9.5
+http_request_duration_seconds_count{handler="/api/users/42",method="GET"} 500
+http_request_duration_seconds{handler="/health",method="GET",quantile="0.5"} 0.0009
+http_request_duration_seconds{handler="/health",method="GET",quantile="0.9"} 0.0011
+http_request_duration_seconds{handler="/health",method="GET",quantile="0.99"} NaN
+http_request_duration_seconds_sum{handler="/health",method="GET"} 0.05
+http_request_duration_seconds_count{handler="/health",method="GET"} 50
+"#;
+
+/// What prom-client exposes for a `Summary` in ms with its default
+/// percentiles (0.01 ... 0.999) and no labels.
+const PROMETHEUS_SUMMARY_NODE: &str = r#"# HELP http_request_duration_ms Duration of HTTP requests in ms
+# TYPE http_request_duration_ms summary
+http_request_duration_ms{quantile="0.01"} 1.2
+http_request_duration_ms{quantile="0.05"} 1.9
+http_request_duration_ms{quantile="0.5"} 8.4
+http_request_duration_ms{quantile="0.9"} 20.1
+http_request_duration_ms{quantile="0.95"} 31.7
+http_request_duration_ms{quantile="0.99"} 80.2
+http_request_duration_ms{quantile="0.999"} 150.3
+http_request_duration_ms_sum 12345
+http_request_duration_ms_count 1000
+"#;
+
+#[test]
+fn prometheus_summaries_report_the_measured_quantiles() {
+    let out = Tester::new(Plugin).run(&[("metrics.prom", PROMETHEUS_SUMMARY_NODE)]);
+    let p95 = find(&out, "http.latency", &[("percentile", "p95")]).expect("p95");
+    // As measured: no interpolation, no derivation label.
+    assert_eq!(p95.value, 31.7);
+    assert_eq!(p95.label_value("derivation"), None);
+    assert_eq!(latency(&out, "p1"), 1.2);
+    assert_eq!(latency(&out, "p99.9"), 150.3);
+    assert_eq!(latency(&out, "mean"), 12.345);
+    assert_eq!(value(&out, "http.requests", &[]), 1000.0);
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
+
+    let out = Tester::new(Plugin).run(&[("scrape.txt", PROMETHEUS_SUMMARY_GO)]);
+    let health = |percentile| {
+        find(
+            &out,
+            "http.latency",
+            &[("endpoint", "/health"), ("percentile", percentile)],
+        )
+    };
+    assert_close(health("p50").expect("p50").value, 0.9, 1e-12);
+    assert_close(health("p90").expect("p90").value, 1.1, 1e-12);
+    // NaN (no observation): absent, never 0.
+    assert!(health("p99").is_none());
+    assert_close(health("mean").expect("mean").value, 1.0, 1e-12);
+    // `/api/users/17` and `/api/users/42` are one endpoint: the count and
+    // mean merge exactly, a quantile is the highest of the two.
+    let users = |percentile| {
+        find(
+            &out,
+            "http.latency",
+            &[("endpoint", "/api/users/:id"), ("percentile", percentile)],
+        )
+        .unwrap_or_else(|| panic!("users {percentile}"))
+    };
+    assert_close(users("p99").value, 350.2, 1e-12);
+    assert_eq!(
+        users("p99").label_value("derivation"),
+        Some("max-of-merged")
+    );
+    assert_eq!(users("p99").label_value("naming"), Some("ids-collapsed"));
+    assert_close(users("p50").value, 13.3, 1e-12);
+    assert_close(users("mean").value, 20.0, 1e-12);
+    assert_eq!(users("mean").label_value("derivation"), None);
+    assert_eq!(
+        value(&out, "http.requests", &[("endpoint", "/api/users/:id")]),
+        2000.0
+    );
+    // Overall: every series has p90, not every one has p99.
+    assert_close(latency(&out, "p90"), 45.2, 1e-12);
+    assert!(find(&out, "http.latency", &[("percentile", "p99")]).is_none());
+    assert_close(latency(&out, "mean"), 40.05 / 2050.0 * 1000.0, 1e-12);
+    assert_eq!(value(&out, "http.requests", &[]), 2050.0);
+    // 50 requests on /health cannot support its p95.
+    assert!(
+        out.findings
+            .iter()
+            .any(|f| f.rule == "LT001" && f.message.contains("/health"))
+    );
+}
+
+/// JMeter samplers named by URL and by the test author.
+const LABELLED_JTL: &str = "timeStamp,elapsed,label,responseCode,success
+1700000000000,100,HTTP Request 1,200,true
+1700000000100,300,HTTP Request 1,200,true
+1700000000200,10,/users/1,200,true
+1700000000300,30,/users/2,500,false
+1700000000400,20,/users/3,200,true
+";
+
+#[test]
+fn endpoint_labels_rename_and_merge_raw_samples() {
+    let out = Tester::new(Plugin)
+        .config(r#"{"endpoint_labels": {"HTTP Request 1": "GET /api/products", "/users/*": "/users/:user"}}"#)
+        .run(&[("run.jtl", LABELLED_JTL)]);
+    let products =
+        find(&out, "http.requests", &[("endpoint", "GET /api/products")]).expect("renamed");
+    assert_eq!(products.value, 2.0);
+    assert_eq!(products.label_value("naming"), Some("config"));
+    // Three raw labels, one histogram: exact statistics of all samples.
+    assert_eq!(
+        value(&out, "http.requests", &[("endpoint", "/users/:user")]),
+        3.0
+    );
+    assert_eq!(endpoint_latency(&out, "/users/:user", "p50"), 20.0);
+    assert_eq!(endpoint_latency(&out, "/users/:user", "max"), 30.0);
+    assert_close(
+        value(
+            &out,
+            "http.error_rate",
+            &[("endpoint", "/users/:user"), ("definition", "tool")],
+        ),
+        1.0 / 3.0,
+        1e-12,
+    );
+    // Without config the ids collapse; `collapse_ids = false` keeps them.
+    let out = Tester::new(Plugin).run(&[("run.jtl", LABELLED_JTL)]);
+    assert_eq!(
+        value(&out, "http.requests", &[("endpoint", "/users/:id")]),
+        3.0
+    );
+    assert_eq!(
+        find(&out, "http.requests", &[("endpoint", "HTTP Request 1")])
+            .and_then(|m| m.label_value("naming")),
+        None
+    );
+    let out = Tester::new(Plugin)
+        .config(r#"{"collapse_ids": false}"#)
+        .run(&[("run.jtl", LABELLED_JTL)]);
+    assert_eq!(
+        value(&out, "http.requests", &[("endpoint", "/users/2")]),
+        1.0
+    );
+    assert!(
+        Tester::new(Plugin)
+            .config(r#"{"endpoint_label": {}}"#)
+            .try_run_bytes(&[("run.jtl", LABELLED_JTL.as_bytes())])
+            .is_err()
+    );
+}
+
+#[test]
+fn endpoint_labels_merge_summaries_with_an_upper_bound() {
+    let out = Tester::new(Plugin)
+        .config(r#"{"endpoint_labels": {"/api/users/*": "/api/users/{id}"}}"#)
+        .run_files(&[fixture!("locust-2.47.0_loopback-run_stats.csv")]);
+    let p95 = find(
+        &out,
+        "http.latency",
+        &[("endpoint", "/api/users/{id}"), ("percentile", "p95")],
+    )
+    .expect("merged p95");
+    // The four rows' p95 are 6, 5, 7 and 8 ms: the merged one is at most 8.
+    assert_eq!(p95.value, 8.0);
+    assert_eq!(
+        p95.label_value("derivation"),
+        Some("max-of-merged+locust-rounded-buckets")
+    );
+    assert_eq!(p95.label_value("naming"), Some("config"));
+    let mean = (3.956763579274345 * 88.0
+        + 3.9613694197787144 * 81.0
+        + 4.5088862298143795 * 74.0
+        + 4.023109242552891 * 99.0)
+        / 342.0;
+    assert_close(
+        endpoint_latency(&out, "/api/users/{id}", "mean"),
+        mean,
+        1e-12,
+    );
+    assert_eq!(
+        endpoint_latency(&out, "/api/users/{id}", "max"),
+        57.53404399729334
+    );
+    assert_close(
+        value(&out, "http.throughput", &[("endpoint", "/api/users/{id}")]),
+        9.766672376039379 + 8.989777982490793 + 8.212883588942205 + 10.987506423044302,
+        1e-12,
+    );
+    // Other endpoints and the overall numbers are untouched.
+    assert_eq!(endpoint_latency(&out, "/api/products", "p95"), 10.0);
+    assert_eq!(value(&out, "http.requests", &[]), 1140.0);
+}
+
+/// Writes a binary simulation.log exactly as Gatling 3.13+'s
+/// `BufferedFileChannelWriter` and `*MessageSerializer`s do
+/// (gatling-core/.../stats/writer/LogFileDataWriter.scala): big-endian
+/// ints, strings as length + the JVM `String`'s bytes + coder, cached
+/// strings indexed from 1 and negated on reuse.
+#[derive(Default)]
+struct GatlingWriter {
+    bytes: Vec<u8>,
+    cache: std::collections::HashMap<String, i32>,
+}
+
+impl GatlingWriter {
+    fn int(&mut self, v: i32) {
+        self.bytes.extend_from_slice(&v.to_be_bytes());
+    }
+
+    fn string(&mut self, s: &str) {
+        if s.is_empty() {
+            self.int(0);
+            return;
+        }
+        // Java's compact strings: Latin-1 when every char fits, else
+        // UTF-16 in the JVM's (little-endian) byte order.
+        let (value, coder): (Vec<u8>, u8) = if s.chars().all(|c| (c as u32) < 256) {
+            (s.chars().map(|c| c as u8).collect(), 0)
+        } else {
+            (s.encode_utf16().flat_map(u16::to_le_bytes).collect(), 1)
+        };
+        self.int(value.len() as i32);
+        self.bytes.extend_from_slice(&value);
+        self.bytes.push(coder);
+    }
+
+    fn cached(&mut self, s: &str) {
+        match self.cache.get(s) {
+            Some(&index) => self.int(-index),
+            None => {
+                let index = self.cache.len() as i32 + 1;
+                self.cache.insert(s.to_owned(), index);
+                self.int(index);
+                self.string(s);
+            }
+        }
+    }
+
+    fn run(&mut self, start: i64) {
+        self.bytes.push(0);
+        self.string("3.13.1");
+        self.string("computerdatabase.ComputerDatabaseSimulation");
+        self.bytes.extend_from_slice(&start.to_be_bytes());
+        self.string("");
+        self.int(1);
+        self.string("Users");
+        // One assertion: its boopickle bytes, length-prefixed.
+        self.int(1);
+        self.int(3);
+        self.bytes.extend_from_slice(&[7, 1, 2]);
+    }
+
+    fn user(&mut self, start: bool, at: i32) {
+        self.bytes.push(2);
+        self.int(0);
+        self.bytes.push(u8::from(start));
+        self.int(at);
+    }
+
+    fn request(
+        &mut self,
+        groups: &[&str],
+        name: &str,
+        from: i32,
+        to: i32,
+        ok: bool,
+        message: &str,
+    ) {
+        self.bytes.push(1);
+        self.int(groups.len() as i32);
+        for group in groups {
+            self.cached(group);
+        }
+        self.cached(name);
+        self.int(from);
+        self.int(to);
+        self.bytes.push(u8::from(ok));
+        self.cached(message);
+    }
+
+    fn group(&mut self, groups: &[&str], from: i32, to: i32, cumulated: i32) {
+        self.bytes.push(3);
+        self.int(groups.len() as i32);
+        for group in groups {
+            self.cached(group);
+        }
+        self.int(from);
+        self.int(to);
+        self.int(cumulated);
+        self.bytes.push(1);
+    }
+
+    fn error(&mut self, message: &str, at: i32) {
+        self.bytes.push(4);
+        self.cached(message);
+        self.int(at);
+    }
+}
+
+/// 3 users; `Home` 40 times, `Search ☃` (UTF-16) 20 times with 7 KO, a
+/// group, an error; the same requests in the text 3.4+ layout; and where
+/// the last REQUEST record ends.
+fn gatling_run() -> (Vec<u8>, String, usize) {
+    let start = 1_700_000_000_000_i64;
+    let mut w = GatlingWriter::default();
+    let mut text =
+        format!("RUN\tcomputerdatabase.ComputerDatabaseSimulation\tcdb\t{start}\t \t3.3.1\n");
+    w.run(start);
+    for user in 0..3 {
+        w.user(true, user * 10);
+    }
+    for i in 0..60 {
+        let (name, groups, elapsed): (&str, &[&str], i32) = if i % 3 == 2 {
+            ("Search ☃", &["Browse"], 100 + i)
+        } else {
+            ("Home", &[], 20 + i)
+        };
+        let from = 50 + i * 100;
+        let ok = !(name != "Home" && i % 9 == 2);
+        let message = if ok {
+            ""
+        } else {
+            "status.find.is(200), but actually found 500"
+        };
+        w.request(groups, name, from, from + elapsed, ok, message);
+        text.push_str(&format!(
+            "REQUEST\t{}\t{name}\t{}\t{}\t{}\t{message}\n",
+            groups.join(","),
+            start + i64::from(from),
+            start + i64::from(from + elapsed),
+            if ok { "OK" } else { "KO" },
+        ));
+    }
+    let requests_end = w.bytes.len();
+    w.group(&["Browse"], 100, 6000, 2000);
+    w.error("status.find.is(200), but actually found 500", 2300);
+    for user in 0..3 {
+        w.user(false, 6100 + user);
+    }
+    (w.bytes, text, requests_end)
+}
+
+#[test]
+fn gatling_binary_log_matches_the_text_layout() {
+    let (binary, text, _) = gatling_run();
+    let out = Tester::new(Plugin)
+        .try_run_bytes(&[("results/run-1/simulation.log", &binary)])
+        .expect("runs");
+    let same = Tester::new(Plugin).run(&[("simulation.log", text.as_str())]);
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
+    assert_eq!(value(&out, "http.requests", &[]), 60.0);
+    assert_eq!(
+        value(&out, "http.requests", &[("endpoint", "Search ☃")]),
+        20.0
+    );
+    for (name, labels) in [
+        ("http.latency", &[("percentile", "p50")][..]),
+        ("http.latency", &[("percentile", "p95")][..]),
+        ("http.latency", &[("percentile", "max")][..]),
+        (
+            "http.latency",
+            &[("endpoint", "Home"), ("percentile", "p90")][..],
+        ),
+        ("http.error_rate", &[("definition", "tool")][..]),
+        ("http.throughput", &[][..]),
+    ] {
+        assert_eq!(
+            value(&out, name, labels),
+            value(&same, name, labels),
+            "{name} {labels:?}"
+        );
+    }
+    // Search requests take 100 + i ms for i = 2, 5, ..., 59; 7 of 20 fail.
+    assert_eq!(endpoint_latency(&out, "Search ☃", "max"), 159.0);
+    assert_close(
+        value(
+            &out,
+            "http.error_rate",
+            &[("endpoint", "Search ☃"), ("definition", "tool")],
+        ),
+        7.0 / 20.0,
+        1e-12,
+    );
+    assert_eq!(
+        find(&out, "http.throughput", &[]).and_then(|m| m.label_value("peak_users")),
+        Some("3")
+    );
+}
+
+#[test]
+fn gatling_binary_log_cut_short_keeps_what_was_written() {
+    let (binary, _, requests_end) = gatling_run();
+    // Cut inside the last REQUEST record.
+    let cut = requests_end - 5;
+    let out = Tester::new(Plugin)
+        .try_run_bytes(&[("simulation.log", &binary[..cut])])
+        .expect("runs");
+    assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
+    assert!(out.notes[0].message.contains("ends inside a record"));
+    assert_eq!(value(&out, "http.requests", &[]), 59.0);
+    // Only the RUN record: nothing to report, and a note says so.
+    let out = Tester::new(Plugin)
+        .try_run_bytes(&[("simulation.log", &binary[..80])])
+        .expect("runs");
+    assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
+    assert!(out.metrics.is_empty());
 }

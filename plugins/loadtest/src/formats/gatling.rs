@@ -1,11 +1,14 @@
-//! Gatling: text `simulation.log` (2.x to 3.12 layouts) and the report's
-//! `stats.json` / `global_stats.json` / `stats.js`.
+//! Gatling: text `simulation.log` (2.x to 3.12 layouts), binary
+//! `simulation.log` (3.13+) and the report's `stats.json` /
+//! `global_stats.json` / `stats.js`.
 
-use std::io::BufRead;
+use std::collections::HashMap;
+use std::io::{self, BufRead};
 
 use serde_json::Value;
 
 use super::{for_each_line, line_of, number};
+use crate::endpoints::EndpointNames;
 use crate::histogram::Interpolation;
 use crate::model::{Aggregator, EndpointReport, Report, Sample, Stat};
 
@@ -14,8 +17,8 @@ const SOURCE: &str = "gatling";
 /// A text simulation.log: tab-separated records; the REQUEST layout changed
 /// across versions (user id dropped in 3.4, four timestamps in early 2.x),
 /// so fields are found from the `OK`/`KO` status backwards.
-pub fn parse_log(reader: &mut dyn BufRead) -> Result<Report, String> {
-    let mut agg = Aggregator::new(SOURCE, Interpolation::Linear);
+pub fn parse_log(reader: &mut dyn BufRead, names: &EndpointNames) -> Result<Report, String> {
+    let mut agg = Aggregator::new(SOURCE, Interpolation::Linear, names);
     for_each_line(reader, |line, bytes| {
         let Ok(text) = std::str::from_utf8(bytes) else {
             agg.skip(line, "not UTF-8");
@@ -71,6 +74,270 @@ pub fn parse_log(reader: &mut dyn BufRead) -> Result<Report, String> {
     if report.overall.is_none() {
         return Err("no REQUEST record".into());
     }
+    Ok(report)
+}
+
+/// Record types of the binary log (Gatling's `RecordHeader.scala`).
+const RECORD_RUN: u8 = 0;
+const RECORD_REQUEST: u8 = 1;
+const RECORD_USER: u8 = 2;
+const RECORD_GROUP: u8 = 3;
+const RECORD_ERROR: u8 = 4;
+
+/// Longest string or list a sane log holds; past it the bytes are not a
+/// Gatling log (or are corrupt), and nothing that large is allocated.
+const MAX_LEN: i32 = 1 << 20;
+
+/// Whether the bytes start like a binary simulation.log: a RUN record
+/// whose first string is the Gatling version, Latin-1 coded.
+pub fn is_binary_log(head: &[u8]) -> bool {
+    let Some((&RECORD_RUN, rest)) = head.split_first() else {
+        return false;
+    };
+    let Some(len) = rest
+        .get(..4)
+        .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    else {
+        return false;
+    };
+    let Ok(len) = usize::try_from(len) else {
+        return false;
+    };
+    let version = rest.get(4..4 + len);
+    (1..=64).contains(&len)
+        && version.is_some_and(|v| {
+            v[0].is_ascii_digit()
+                && v.iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        })
+        && rest.get(4 + len) == Some(&0)
+}
+
+/// Reads the big-endian values Gatling's `BufferedFileChannelWriter`
+/// writes (a `java.nio.ByteBuffer`, big-endian by default).
+struct BinaryReader<'r> {
+    reader: &'r mut dyn BufRead,
+    offset: u64,
+    /// Cached strings by index; only request names are kept (other cached
+    /// strings are error messages and groups, not reported), which bounds
+    /// memory by the number of distinct strings, not their size.
+    strings: HashMap<i32, Box<str>>,
+    buf: Vec<u8>,
+}
+
+impl BinaryReader<'_> {
+    fn bytes(&mut self, n: usize) -> io::Result<&[u8]> {
+        self.buf.resize(n, 0);
+        self.reader.read_exact(&mut self.buf)?;
+        self.offset += n as u64;
+        Ok(&self.buf)
+    }
+
+    /// The next byte, or `None` at the end of the file.
+    fn next_record(&mut self) -> io::Result<Option<u8>> {
+        let mut byte = [0u8];
+        match self.reader.read(&mut byte)? {
+            0 => Ok(None),
+            _ => {
+                self.offset += 1;
+                Ok(Some(byte[0]))
+            }
+        }
+    }
+
+    fn u8(&mut self) -> io::Result<u8> {
+        Ok(self.bytes(1)?[0])
+    }
+
+    fn i32(&mut self) -> io::Result<i32> {
+        let b = self.bytes(4)?;
+        Ok(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn i64(&mut self) -> io::Result<i64> {
+        let b = self.bytes(8)?;
+        let mut be = [0u8; 8];
+        be.copy_from_slice(b);
+        Ok(i64::from_be_bytes(be))
+    }
+
+    fn len(&mut self) -> io::Result<usize> {
+        let len = self.i32()?;
+        if !(0..=MAX_LEN).contains(&len) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("length {len} at byte {}", self.offset - 4),
+            ));
+        }
+        Ok(len as usize)
+    }
+
+    /// `writeString`: length; if not 0, the `String`'s internal bytes and
+    /// its coder (0 Latin-1, 1 UTF-16 in the JVM's native order, little
+    /// endian on x86-64 and aarch64). `keep = false` skips the text.
+    fn string(&mut self, keep: bool) -> io::Result<String> {
+        let len = self.len()?;
+        if len == 0 {
+            return Ok(String::new());
+        }
+        // The value and its coder byte in one read.
+        let value_and_coder = self.bytes(len + 1)?;
+        if !keep {
+            return Ok(String::new());
+        }
+        let (value, coder) = (&value_and_coder[..len], value_and_coder[len]);
+        Ok(match coder {
+            0 => value.iter().map(|&b| char::from(b)).collect(),
+            _ => {
+                let units = value
+                    .chunks_exact(2)
+                    .map(|u| u16::from_le_bytes([u[0], u[1]]));
+                char::decode_utf16(units)
+                    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                    .collect()
+            }
+        })
+    }
+
+    /// `writeCachedString`: a positive index followed by the string the
+    /// first time, the negated index after.
+    fn cached(&mut self, keep: bool) -> io::Result<Box<str>> {
+        let index = self.i32()?;
+        if index >= 0 {
+            let text: Box<str> = self.string(keep)?.into();
+            self.strings.insert(index, text.clone());
+            return Ok(text);
+        }
+        self.strings
+            .get(&index.saturating_neg())
+            .cloned()
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "string #{} used before it was written",
+                        index.saturating_neg()
+                    ),
+                )
+            })
+    }
+
+    fn groups(&mut self) -> io::Result<()> {
+        let n = self.len()?;
+        for _ in 0..n {
+            self.cached(false)?;
+        }
+        Ok(())
+    }
+}
+
+/// A binary simulation.log (Gatling 3.13+), read with the record layout of
+/// Gatling's own writer and reader (gatling/gatling:
+/// `gatling-core/src/main/scala/io/gatling/core/stats/writer/LogFileDataWriter.scala`,
+/// `.../writer/RecordHeader.scala`,
+/// `gatling-charts/src/main/scala/io/gatling/charts/stats/LogFileReader.scala`):
+/// one type byte per record, then
+/// - RUN: version, simulation class (strings), start (i64 epoch ms),
+///   description, scenario count + names, assertion count + (i32 length,
+///   boopickle bytes);
+/// - REQUEST: group count + cached names, cached request name, start and
+///   end (i32 ms after the run start), OK (bool byte), cached message;
+/// - USER: scenario index, start (bool), time; GROUP: groups, start, end,
+///   cumulated response time, OK; ERROR: cached message, time.
+///
+/// A log cut short (a crashed run) keeps the records before the cut, as
+/// Gatling's reader does, and says so.
+pub fn parse_binary_log(reader: &mut dyn BufRead, names: &EndpointNames) -> Result<Report, String> {
+    let mut agg = Aggregator::new(SOURCE, Interpolation::Linear, names);
+    let mut bin = BinaryReader {
+        reader,
+        offset: 0,
+        strings: HashMap::new(),
+        buf: Vec::new(),
+    };
+    let (mut users, mut peak_users) = (0i64, 0i64);
+    let mut run = || -> io::Result<()> {
+        if bin.next_record()? != Some(RECORD_RUN) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "no RUN record first",
+            ));
+        }
+        bin.string(false)?;
+        bin.string(false)?;
+        let start = bin.i64()? as f64;
+        bin.string(false)?;
+        for _ in 0..bin.len()? {
+            bin.string(false)?;
+        }
+        for _ in 0..bin.len()? {
+            let len = bin.len()?;
+            bin.bytes(len)?;
+        }
+        while let Some(kind) = bin.next_record()? {
+            match kind {
+                RECORD_REQUEST => {
+                    bin.groups()?;
+                    let name = bin.cached(true)?;
+                    let (from, to) = (f64::from(bin.i32()?), f64::from(bin.i32()?));
+                    let ok = bin.u8()? != 0;
+                    bin.cached(false)?;
+                    agg.add(&Sample {
+                        endpoint: &name,
+                        method: None,
+                        elapsed_ms: to - from,
+                        ok: Some(ok),
+                        status: None,
+                        start_ms: Some(start + from),
+                        count: 1,
+                        errors: None,
+                        line: 1,
+                    });
+                }
+                RECORD_USER => {
+                    bin.i32()?;
+                    users += if bin.u8()? != 0 { 1 } else { -1 };
+                    peak_users = peak_users.max(users);
+                    bin.i32()?;
+                }
+                RECORD_GROUP => {
+                    bin.groups()?;
+                    bin.bytes(13)?;
+                }
+                RECORD_ERROR => {
+                    bin.cached(false)?;
+                    bin.i32()?;
+                }
+                other => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("record type {other} at byte {}", bin.offset - 1),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    };
+    let outcome = run();
+    let mut report = agg.finish();
+    match outcome {
+        Ok(()) => {}
+        Err(err) if report.overall.is_none() => return Err(format!("not readable: {err}")),
+        Err(err) => {
+            let why = if err.kind() == io::ErrorKind::UnexpectedEof {
+                "the log ends inside a record (run cut short?)".to_owned()
+            } else {
+                format!("unreadable past {err}")
+            };
+            report
+                .notes
+                .push((1, format!("{why}: the records before it are reported")));
+        }
+    }
+    let Some(overall) = report.overall.as_mut() else {
+        return Err("no REQUEST record".into());
+    };
+    overall.peak_users = u64::try_from(peak_users).ok().filter(|n| *n > 0);
     Ok(report)
 }
 
@@ -161,6 +428,7 @@ pub fn parse_stats(text: &str, root: &Value) -> Report {
         overall: Some(overall),
         thresholds: Vec::new(),
         skipped: Vec::new(),
+        notes: Vec::new(),
         batches: Vec::new(),
         extra: Vec::new(),
     }

@@ -7,6 +7,7 @@ use quick_xml::events::{BytesStart, Event};
 use serde_json::Value;
 
 use super::{line_of, number, parse_datetime_ms};
+use crate::endpoints::EndpointNames;
 use crate::histogram::Interpolation;
 use crate::model::{Aggregator, EndpointReport, Report, Sample, Stat};
 
@@ -66,7 +67,11 @@ impl Columns {
 }
 
 /// A JTL CSV; `head` is the sniffed start of the file (delimiter, header).
-pub fn parse_csv(reader: &mut dyn BufRead, head: &[u8]) -> Result<Report, String> {
+pub fn parse_csv(
+    reader: &mut dyn BufRead,
+    head: &[u8],
+    names: &EndpointNames,
+) -> Result<Report, String> {
     let first_line = head.split(|&b| b == b'\n').next().unwrap_or(head);
     let tabs = first_line.iter().filter(|&&b| b == b'\t').count();
     let commas = first_line.iter().filter(|&&b| b == b',').count();
@@ -95,7 +100,7 @@ pub fn parse_csv(reader: &mut dyn BufRead, head: &[u8]) -> Result<Report, String
         Columns::from_names(DEFAULT_COLUMNS.into_iter())
             .ok_or("default JTL columns are incomplete")?
     };
-    let mut agg = Aggregator::new(SOURCE, Interpolation::Weibull);
+    let mut agg = Aggregator::new(SOURCE, Interpolation::Weibull, names);
     let mut record = csv::ByteRecord::new();
     loop {
         match csv.read_byte_record(&mut record) {
@@ -166,9 +171,9 @@ fn timestamp_ms(text: &str) -> Option<f64> {
 /// An XML JTL: top-level `<httpSample>`/`<sample>` elements; nested ones
 /// are sub-results (redirects, transaction children) already counted in
 /// their parent.
-pub fn parse_xml(reader: &mut dyn BufRead) -> Result<Report, String> {
+pub fn parse_xml(reader: &mut dyn BufRead, names: &EndpointNames) -> Result<Report, String> {
     let mut xml = quick_xml::Reader::from_reader(reader);
-    let mut agg = Aggregator::new(SOURCE, Interpolation::Weibull);
+    let mut agg = Aggregator::new(SOURCE, Interpolation::Weibull, names);
     let mut buf = Vec::new();
     let mut depth = 0usize;
     let mut line = 1u32;

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{for_each_line, line_of, line_of_after, number, parse_datetime_ms};
+use crate::endpoints::EndpointNames;
 use crate::histogram::Interpolation;
 use crate::model::{Aggregator, Batch, EndpointReport, Report, Sample, Stat, Threshold};
 
@@ -240,6 +241,7 @@ pub fn parse_summary(text: &str, root: &Value) -> Report {
         overall: has_overall.then_some(overall),
         thresholds,
         skipped: Vec::new(),
+        notes: Vec::new(),
         batches,
         extra: Vec::new(),
     }
@@ -285,8 +287,8 @@ fn status_of(text: Option<&str>) -> Option<u16> {
 
 /// `--out json`: one JSON object per line; only `http_req_duration`
 /// points are samples (the other metrics repeat the same requests).
-pub fn parse_ndjson(reader: &mut dyn BufRead) -> Result<Report, String> {
-    let mut agg = Aggregator::new(SOURCE, Interpolation::Linear);
+pub fn parse_ndjson(reader: &mut dyn BufRead, names: &EndpointNames) -> Result<Report, String> {
+    let mut agg = Aggregator::new(SOURCE, Interpolation::Linear, names);
     let finder = memmem::Finder::new(b"\"http_req_duration\"");
     let mut failures = 0u64;
     for_each_line(reader, |line, bytes| {
@@ -342,7 +344,7 @@ pub fn parse_ndjson(reader: &mut dyn BufRead) -> Result<Report, String> {
 }
 
 /// `--out csv`: `metric_name,timestamp,metric_value,...` with tag columns.
-pub fn parse_csv(reader: &mut dyn BufRead) -> Result<Report, String> {
+pub fn parse_csv(reader: &mut dyn BufRead, names: &EndpointNames) -> Result<Report, String> {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -363,7 +365,7 @@ pub fn parse_csv(reader: &mut dyn BufRead) -> Result<Report, String> {
         column("status"),
         column("url"),
     );
-    let mut agg = Aggregator::new(SOURCE, Interpolation::Linear);
+    let mut agg = Aggregator::new(SOURCE, Interpolation::Linear, names);
     let mut record = csv::ByteRecord::new();
     loop {
         match csv.read_byte_record(&mut record) {

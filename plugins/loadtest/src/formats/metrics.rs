@@ -11,7 +11,7 @@
 //! (`ns`, `us`, `ms`, `s`, `min`) are converted to the vocabulary's unit of
 //! the name, `%` to `ratio`, `items/s` and `items/h` to `items/min`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 
 use perfwarden_sdk::vocabulary::{self, label, unit};
@@ -19,7 +19,8 @@ use perfwarden_sdk::{Metric, Span};
 use serde_json::Value;
 
 use super::{for_each_line, number};
-use crate::model::{EndpointReport, Report, Stat, samples_needed};
+use crate::endpoints::EndpointNames;
+use crate::model::{EndpointReport, MAX_OF_MERGED, Report, Stat, samples_needed};
 
 /// The vocabulary's unit of a metric name, for the names with one.
 fn vocabulary_unit(name: &str) -> Option<&'static str> {
@@ -371,6 +372,11 @@ fn bucket_quantile(buckets: &[(f64, f64)], q: f64) -> Option<f64> {
 #[derive(Debug, Default)]
 struct Series {
     buckets: BTreeMap<u64, (f64, f64)>,
+    /// Summary quantile (bits of `q`) -> (highest value, series that gave it).
+    quantiles: BTreeMap<u64, (f64, usize)>,
+    /// Raw summary series (family and labels) folded into this one.
+    summaries: BTreeSet<String>,
+    naming: Option<&'static str>,
     sum: Option<f64>,
     count: Option<f64>,
     requests: f64,
@@ -382,7 +388,20 @@ struct Series {
 type Key = (Option<String>, Option<String>);
 
 /// A Prometheus text exposition snapshot.
-pub fn parse_prometheus(reader: &mut dyn BufRead, path: &str) -> Result<Report, String> {
+///
+/// HTTP latency comes from histograms (percentiles interpolated inside
+/// buckets, as `histogram_quantile` does, and labelled so) or summaries
+/// (`x{quantile="0.95"}`: the quantiles the client measured, as they are;
+/// client_golang and prom-client compute them over their own sliding
+/// window). Both give the mean from `_sum / _count` and the request count
+/// from `_count`. Series are filed under their [`EndpointNames`] name:
+/// histogram buckets of one name merge exactly, summary quantiles as the
+/// highest of the merged series (`derivation = max-of-merged`).
+pub fn parse_prometheus(
+    reader: &mut dyn BufRead,
+    path: &str,
+    names: &EndpointNames,
+) -> Result<Report, String> {
     let mut types: BTreeMap<String, String> = BTreeMap::new();
     let mut samples = Vec::new();
     let mut report = Report {
@@ -416,7 +435,8 @@ pub fn parse_prometheus(reader: &mut dyn BufRead, path: &str) -> Result<Report, 
         return Err("no samples".into());
     }
 
-    // HTTP latency histograms and request counters, per endpoint and overall.
+    // HTTP latency histograms and summaries and request counters, per
+    // endpoint and overall.
     let mut series: BTreeMap<Key, Series> = BTreeMap::new();
     let mut overall = Series::default();
     let mut scale = None;
@@ -429,20 +449,55 @@ pub fn parse_prometheus(reader: &mut dyn BufRead, path: &str) -> Result<Report, 
             .unwrap_or(&sample.name);
         let is_histogram = types.get(family).is_some_and(|t| t == "histogram")
             || (sample.name.ends_with("_bucket") && label_of(&sample.labels, &["le"]).is_some());
+        let quantile = label_of(&sample.labels, &["quantile"]);
+        let is_summary = types.get(family).is_some_and(|t| t == "summary")
+            || (quantile.is_some() && family == sample.name);
+        let (endpoint, naming) = match label_of(&sample.labels, &ENDPOINT_LABELS) {
+            Some(raw) => {
+                let (name, naming) = names.name(raw);
+                (Some(name), naming)
+            }
+            None => (None, None),
+        };
         let key: Key = (
-            label_of(&sample.labels, &ENDPOINT_LABELS).map(str::to_owned),
+            endpoint,
             label_of(&sample.labels, &METHOD_LABELS).map(str::to_owned),
         );
-        if is_histogram && let Some(family_scale) = http_latency_scale(family) {
+        if (is_histogram || is_summary)
+            && let Some(family_scale) = http_latency_scale(family)
+        {
             if scale.is_some_and(|s| s != family_scale) {
                 continue;
             }
             scale = Some(family_scale);
+            // One summary series: its family and labels, without `quantile`.
+            let summary_id = is_summary.then(|| {
+                let mut id = family.to_owned();
+                for (k, v) in sample.labels.iter().filter(|(k, _)| k != "quantile") {
+                    id.push_str(&format!(",{k}={v}"));
+                }
+                id
+            });
             for target in [series.entry(key).or_default(), &mut overall] {
                 if target.line == 0 {
                     target.line = sample.line;
+                    target.naming = naming;
                 }
-                if sample.name.ends_with("_bucket") {
+                if let Some(id) = &summary_id {
+                    target.summaries.insert(id.clone());
+                }
+                if let (true, Some(q)) = (is_summary, quantile) {
+                    // NaN: a quantile with no observation in the window.
+                    let Some(q) = q.parse::<f64>().ok().filter(|q| (0.0..=1.0).contains(q)) else {
+                        continue;
+                    };
+                    if !sample.value.is_finite() {
+                        continue;
+                    }
+                    let slot = target.quantiles.entry(q.to_bits()).or_insert((f64::MIN, 0));
+                    slot.0 = slot.0.max(sample.value);
+                    slot.1 += 1;
+                } else if sample.name.ends_with("_bucket") {
                     let Some(le) = label_of(&sample.labels, &["le"]).and_then(|le| match le {
                         "+Inf" | "Inf" => Some(f64::INFINITY),
                         other => other.parse::<f64>().ok(),
@@ -469,6 +524,7 @@ pub fn parse_prometheus(reader: &mut dyn BufRead, path: &str) -> Result<Report, 
             for target in [series.entry(key).or_default(), &mut overall] {
                 if target.line == 0 {
                     target.line = sample.line;
+                    target.naming = naming;
                 }
                 target.has_status = true;
                 target.requests += sample.value;
@@ -487,7 +543,26 @@ pub fn parse_prometheus(reader: &mut dyn BufRead, path: &str) -> Result<Report, 
         let total = buckets.last().map(|b| b.1).or(s.count);
         let mut latency = Vec::new();
         let mut withheld = Vec::new();
+        // Summary quantiles are reported as measured, each only when every
+        // merged series has it (else the highest is no bound).
+        let merged = s.summaries.len();
+        for (bits, (value, parts)) in &s.quantiles {
+            if buckets.is_empty() && *parts == merged {
+                let stat = Stat::new(
+                    vocabulary::percentile_label(f64::from_bits(*bits) * 100.0),
+                    value * scale,
+                );
+                latency.push(if merged > 1 {
+                    stat.derived(MAX_OF_MERGED)
+                } else {
+                    stat
+                });
+            }
+        }
         for rank in [50.0, 90.0, 95.0, 99.0, 99.9] {
+            if buckets.is_empty() {
+                break;
+            }
             let name = vocabulary::percentile_label(rank);
             if total.is_some_and(|t| t < samples_needed(rank) as f64) {
                 withheld.push(name);
@@ -510,6 +585,7 @@ pub fn parse_prometheus(reader: &mut dyn BufRead, path: &str) -> Result<Report, 
             error_rate_status: (s.has_status && s.requests > 0.0).then(|| s.errors / s.requests),
             withheld,
             line: Some(s.line.max(1)),
+            naming: key.and(s.naming),
             ..EndpointReport::default()
         }
     };

@@ -3,6 +3,7 @@
 pub mod gatling;
 pub mod jmeter;
 pub mod k6;
+pub mod locust;
 pub mod metrics;
 pub mod summary;
 
@@ -34,15 +35,32 @@ pub enum Format {
     JmeterCsv,
     JmeterXml,
     GatlingLog,
+    GatlingBinaryLog,
     GatlingStatsJs,
     Wrk,
     Hey,
     LocustCsv,
+    LocustHistory,
     Prometheus,
     GenericCsv,
 }
 
 impl Format {
+    /// Whether the parser files samples under their endpoint names itself
+    /// (raw samples merge exactly); summaries are named afterwards.
+    pub fn names_while_parsing(self) -> bool {
+        matches!(
+            self,
+            Self::K6Ndjson
+                | Self::K6Csv
+                | Self::JmeterCsv
+                | Self::JmeterXml
+                | Self::GatlingLog
+                | Self::GatlingBinaryLog
+                | Self::Prometheus
+        )
+    }
+
     /// Human name for notes.
     pub fn name(self) -> &'static str {
         match self {
@@ -52,10 +70,12 @@ impl Format {
             Self::JmeterCsv => "JMeter CSV JTL",
             Self::JmeterXml => "JMeter XML JTL",
             Self::GatlingLog => "Gatling simulation.log",
+            Self::GatlingBinaryLog => "Gatling binary simulation.log",
             Self::GatlingStatsJs => "Gatling stats.js",
             Self::Wrk => "wrk output",
             Self::Hey => "hey output",
             Self::LocustCsv => "Locust stats CSV",
+            Self::LocustHistory => "Locust stats history CSV",
             Self::Prometheus => "Prometheus snapshot",
             Self::GenericCsv => "generic metrics CSV",
         }
@@ -65,6 +85,9 @@ impl Format {
 /// What the first bytes of a file say, or `None` for a file that is not a
 /// load-test result (ignored silently: the patterns are broad).
 pub fn sniff(head: &[u8]) -> Option<Format> {
+    if gatling::is_binary_log(head) {
+        return Some(Format::GatlingBinaryLog);
+    }
     let text = String::from_utf8_lossy(head);
     let text = text.trim_start_matches('\u{feff}').trim_start();
     let first_line = text.lines().next().unwrap_or("");
@@ -104,7 +127,14 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
     if header.starts_with("metric_name,timestamp,metric_value") {
         return Some(Format::K6Csv);
     }
-    if header.starts_with("type,name,request count") || header.starts_with("\"type\",\"name\"") {
+    // History files first: 0.13's also starts with `"Type","Name"`.
+    let unquoted = header.replace('"', "");
+    if unquoted.starts_with("timestamp,user count,type,name,")
+        || unquoted.starts_with("type,name,timestamp,# requests,")
+    {
+        return Some(Format::LocustHistory);
+    }
+    if unquoted.starts_with("type,name,request count") {
         return Some(Format::LocustCsv);
     }
     // A JTL header with a column renamed or missing still names several
@@ -314,6 +344,28 @@ mod tests {
             sniff(b"1535636052585,6479,home,200,OK,t 1-1,text,true"),
             Some(Format::JmeterCsv)
         );
+    }
+
+    #[test]
+    fn sniffing_tells_locust_history_and_gatling_binary_logs() {
+        assert_eq!(
+            sniff(b"Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%"),
+            Some(Format::LocustHistory)
+        );
+        assert_eq!(
+            sniff(b"\"Type\",\"Name\",\"Timestamp\",\"# requests\",\"# failures\""),
+            Some(Format::LocustHistory)
+        );
+        assert_eq!(
+            sniff(b"\"Type\",\"Name\",\"Request Count\",\"Failure Count\""),
+            Some(Format::LocustCsv)
+        );
+        let mut log = vec![0, 0, 0, 0, 6];
+        log.extend_from_slice(b"3.13.1\0\0\0\0\x05Basic\0");
+        assert_eq!(sniff(&log), Some(Format::GatlingBinaryLog));
+        // A NUL-led file that is no Gatling log (length or version wrong).
+        assert_eq!(sniff(&[0, 0, 0, 0, 200, b'3']), None);
+        assert_eq!(sniff(&[0, 0, 0, 0, 3, b'a', b'b', b'c', 0]), None);
     }
 
     #[test]

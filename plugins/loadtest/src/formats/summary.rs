@@ -1,7 +1,5 @@
 //! Tools that print only a summary: Artillery v1/v2, vegeta, autocannon,
-//! oha (JSON), wrk/wrk2 and hey (text), Locust `_stats.csv`.
-
-use std::io::BufRead;
+//! oha (JSON), wrk/wrk2 and hey (text).
 
 use serde_json::{Map, Value};
 
@@ -35,6 +33,7 @@ fn report(source: &'static str, overall: EndpointReport, endpoints: Vec<Endpoint
         overall: Some(overall),
         thresholds: Vec::new(),
         skipped: Vec::new(),
+        notes: Vec::new(),
         batches: Vec::new(),
         extra: Vec::new(),
     }
@@ -456,101 +455,4 @@ fn push_secs(report: &mut EndpointReport, label: &str, seconds: &str) {
     if let Ok(s) = seconds.parse::<f64>() {
         report.latency.push(Stat::new(label, s * 1000.0));
     }
-}
-
-/// Locust `_stats.csv`: one row per endpoint plus `Aggregated`.
-pub fn parse_locust(reader: &mut dyn BufRead) -> Result<Report, String> {
-    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-    let headers = csv
-        .headers()
-        .map_err(|err| format!("invalid CSV header: {err}"))?
-        .clone();
-    let column = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(kind), Some(name), Some(count), Some(failures)) = (
-        column("Type"),
-        column("Name"),
-        column("Request Count"),
-        column("Failure Count"),
-    ) else {
-        return Err("Locust CSV without Type/Name/Request Count/Failure Count".into());
-    };
-    let percentiles: Vec<(usize, f64)> = headers
-        .iter()
-        .enumerate()
-        .filter_map(|(i, h)| Some((i, h.strip_suffix('%')?.parse::<f64>().ok()?)))
-        .collect();
-    let (median, average, min, max, rps) = (
-        column("Median Response Time"),
-        column("Average Response Time"),
-        column("Min Response Time"),
-        column("Max Response Time"),
-        column("Requests/s"),
-    );
-    let mut out = report("locust", EndpointReport::default(), Vec::new());
-    out.overall = None;
-    let mut record = csv::StringRecord::new();
-    // Locust rows are single lines after the header: count them (the csv
-    // crate's record positions are off by one on these files).
-    let mut line = 1u32;
-    while csv
-        .read_record(&mut record)
-        .map_err(|err| format!("invalid CSV row: {err}"))?
-    {
-        line += 1;
-        let line = Some(line);
-        let get = |i: Option<usize>| {
-            i.and_then(|i| record.get(i))
-                .and_then(|v| v.trim().parse::<f64>().ok())
-        };
-        let mut latency = Vec::new();
-        for (i, rank) in &percentiles {
-            // 100% is the maximum, reported below.
-            if *rank < 100.0
-                && let Some(v) = get(Some(*i))
-            {
-                latency
-                    .push(Stat::new(percentile_label(*rank), v).derived("locust-rounded-buckets"));
-            }
-        }
-        if percentiles.is_empty()
-            && let Some(v) = get(median)
-        {
-            latency.push(Stat::new("p50", v));
-        }
-        for (label, column) in [("mean", average), ("min", min), ("max", max)] {
-            if let Some(v) = get(column) {
-                latency.push(Stat::new(label, v));
-            }
-        }
-        let requests = get(Some(count));
-        let endpoint = EndpointReport {
-            endpoint: record.get(name).map(str::to_owned),
-            method: record
-                .get(kind)
-                .filter(|k| !k.is_empty())
-                .map(str::to_owned),
-            latency,
-            requests: requests.map(|r| r as u64),
-            throughput: get(rps),
-            error_rate_tool: match (get(Some(failures)), requests) {
-                (Some(f), Some(n)) if n > 0.0 => Some(f / n),
-                _ => None,
-            },
-            line,
-            ..EndpointReport::default()
-        };
-        if record.get(name) == Some("Aggregated") {
-            out.overall = Some(EndpointReport {
-                endpoint: None,
-                method: None,
-                ..endpoint
-            });
-        } else {
-            out.endpoints.push(endpoint);
-        }
-    }
-    if out.overall.is_none() && out.endpoints.is_empty() {
-        return Err("no rows".into());
-    }
-    Ok(out)
 }
