@@ -120,6 +120,7 @@ fn analyze_empty_project(c: &mut Criterion) {
             fail_on: None,
             baseline: None,
             started: Instant::now(),
+            lang: perfwarden_policy::i18n::Lang::En,
         };
         analyze::analyze(session, loaded.plugins, &discovered, judging)
     };

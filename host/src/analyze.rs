@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use std::path::PathBuf;
 
+use perfwarden_policy::i18n::Lang;
 use perfwarden_policy::{JudgeInput, Policy, Status};
 
 use crate::baseline::Baseline;
@@ -127,6 +128,8 @@ pub struct Judging<'a> {
     pub baseline: Option<(&'a Baseline, String)>,
     /// When the run started (for the report's duration).
     pub started: Instant,
+    /// Language of the report.
+    pub lang: Lang,
 }
 
 /// Run the plugins on the discovered artifacts and judge the result.
@@ -141,6 +144,7 @@ pub fn analyze(
         fail_on,
         baseline,
         started,
+        lang,
     } = judging;
     let root = session.root.clone();
     let limits = session.runtime.limits().clone();
@@ -186,6 +190,7 @@ pub fn analyze(
         metrics: collected.metrics,
         notes,
         rules_run: collected.rules_run,
+        lang,
     });
     Report::new(
         &root,

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use perfwarden_policy::i18n::Lang;
 use perfwarden_policy::model::RawFinding;
 use perfwarden_policy::{Policy, Status};
 
@@ -82,6 +83,11 @@ struct RunArgs {
     /// Print nothing on success; only errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Language of the report's texts (default: `lang` of perfwarden.toml,
+    /// else from LC_ALL / LC_MESSAGES / LANG). Plugins' messages stay as
+    /// written.
+    #[arg(long, value_name = "en|fr")]
+    lang: Option<Lang>,
 }
 
 #[derive(Debug, Args)]
@@ -372,6 +378,7 @@ fn execute(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let discovered = discovery::discover(&root, &config.discovery)
         .map_err(|err| usage(format!("invalid glob: {err}")))?;
+    let lang = run.lang.or(config.lang).unwrap_or_else(Lang::from_env);
     let progress = report::progress::Progress::start(run.quiet, plugins.len());
     let session = Session {
         runtime,
@@ -389,6 +396,7 @@ fn execute(
             fail_on,
             baseline,
             started,
+            lang,
         },
     );
     progress.finish();

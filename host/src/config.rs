@@ -4,6 +4,7 @@
 //! ```toml
 //! fail_on = "alert"             # met | acceptable | at-risk | alert | never
 //! jobs = 4
+//! lang = "fr"                    # report language; default from LANG
 //!
 //! [discovery]
 //! exclude = ["vendor/**"]
@@ -27,6 +28,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use perfwarden_policy::i18n::Lang;
 use serde::Deserialize;
 
 use crate::discovery::DiscoveryConfig;
@@ -50,6 +52,7 @@ pub struct PluginEntry {
 struct RawConfig {
     fail_on: Option<String>,
     jobs: Option<usize>,
+    lang: Option<Lang>,
     #[serde(default)]
     discovery: DiscoveryConfig,
     #[serde(default)]
@@ -69,6 +72,8 @@ pub struct Config {
     pub origin: Option<PathBuf>,
     pub fail_on: Option<String>,
     pub jobs: Option<usize>,
+    /// Report language (`--lang` wins; `LANG` when neither is set).
+    pub lang: Option<Lang>,
     pub discovery: DiscoveryConfig,
     pub limits: Limits,
     /// User plugins, paths resolved against the config's directory.
@@ -150,6 +155,7 @@ impl Config {
             origin: Some(path.to_path_buf()),
             fail_on: raw.fail_on,
             jobs: raw.jobs,
+            lang: raw.lang,
             discovery: raw.discovery,
             limits: raw.limits,
             plugins,
@@ -220,6 +226,7 @@ mod tests {
     fn parses_every_section() {
         let text = r#"
 fail_on = "at-risk"
+lang = "fr"
 jobs = 3
 
 [discovery]
@@ -237,6 +244,7 @@ dialect = "postgresql"
 "#;
         let config = Config::parse(text, Path::new("/p/perfwarden.toml")).unwrap();
         assert_eq!(config.fail_on.as_deref(), Some("at-risk"));
+        assert_eq!(config.lang, Some(Lang::Fr));
         assert_eq!(config.jobs, Some(3));
         assert_eq!(config.discovery.exclude, ["vendor/**"]);
         assert_eq!(config.limits.timeout_ms, 5000);

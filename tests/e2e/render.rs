@@ -13,8 +13,9 @@ use std::time::Duration;
 use perfwarden::analyze::PluginRun;
 use perfwarden::discovery::Discovered;
 use perfwarden::model::{PluginSource, PluginStatus, RuleInfo};
-use perfwarden::report::{Report, annotations, gitlab, html, junit, markdown, sarif};
+use perfwarden::report::{Report, annotations, gitlab, html, junit, markdown, sarif, terminal};
 use perfwarden::runtime::Limits;
+use perfwarden_policy::i18n::Lang;
 use perfwarden_policy::model::{Confidence, RawFinding, RawMetric, Span};
 use perfwarden_policy::{JudgeInput, Policy, Status};
 
@@ -102,6 +103,10 @@ fn plugin_run(name: &str, status: PluginStatus, error: Option<&str>) -> PluginRu
 /// The fixed report: every kind of entry, and text that needs escaping in
 /// every target syntax.
 fn report_for(root: &Path, findings: Vec<RawFinding>) -> Report {
+    report_in(root, findings, Lang::En)
+}
+
+fn report_in(root: &Path, findings: Vec<RawFinding>, lang: Lang) -> Report {
     let metrics = vec![
         metric(
             "http.latency",
@@ -161,6 +166,7 @@ fn report_for(root: &Path, findings: Vec<RawFinding>) -> Report {
         findings,
         metrics,
         rules_run: vec![("SQL001".to_owned(), "anti_patterns.select_star".to_owned())],
+        lang,
         ..JudgeInput::default()
     });
     let rules = vec![
@@ -277,23 +283,28 @@ fn normalised(text: &str, report: &Report) -> String {
 
 #[test]
 fn every_format_matches_its_golden_file() {
-    let report = fixture_report();
-    let formats: [(&str, Renderer); 6] = [
-        ("report.sarif", sarif::render),
-        ("report.junit.xml", junit::render),
-        ("report.md", markdown::render),
-        ("report.gitlab.json", gitlab::render),
-        ("report.html", html::render),
-        ("annotations.txt", annotations::write_annotations),
+    let english = fixture_report();
+    let french = report_in(&fixtures().join("project"), fixture_findings(), Lang::Fr);
+    let terminal: Renderer = |report, out| terminal::render(report, false, out);
+    let formats: [(&str, &Report, Renderer); 9] = [
+        ("report.txt", &english, terminal),
+        ("report.fr.txt", &french, terminal),
+        ("report.fr.md", &french, markdown::render),
+        ("report.sarif", &english, sarif::render),
+        ("report.junit.xml", &english, junit::render),
+        ("report.md", &english, markdown::render),
+        ("report.gitlab.json", &english, gitlab::render),
+        ("report.html", &english, html::render),
+        ("annotations.txt", &english, annotations::write_annotations),
     ];
     let bless = std::env::var_os("PERFWARDEN_BLESS").is_some();
     let mut stale = Vec::new();
-    for (file, renderer) in formats {
-        let actual = normalised(&rendered(&report, renderer), &report);
+    for (file, report, renderer) in formats {
+        let actual = normalised(&rendered(report, renderer), report);
         // Deterministic: the same report renders to the same bytes.
         assert_eq!(
             actual,
-            normalised(&rendered(&report, renderer), &report),
+            normalised(&rendered(report, renderer), report),
             "{file}"
         );
         let path = fixtures().join(file);

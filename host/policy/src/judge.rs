@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::classify::{classify, glob_match};
+use crate::i18n::{self, Lang, T};
 use crate::model::{Confidence, RawFinding, RawMetric, RawNote, Span};
 use crate::schema::{Compiled, Direction, EscalationRule, Judge, MetricRule};
 use crate::score;
@@ -27,12 +28,17 @@ pub struct JudgeInput {
     /// `(rule id, policy ref)` of every rule of the plugins that ran: a
     /// checklist item is verified when its rules ran and found nothing.
     pub rules_run: Vec<(String, String)>,
+    /// Language of the notes, evidence and policy texts in the judgement.
+    pub lang: Lang,
 }
 
 /// The policy's verdict on one analysis. Every list is sorted, so equal
 /// inputs serialize to equal bytes whatever order they arrived in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Judgement {
+    /// The language of every text the judgement and its renderings write
+    /// (plugins' messages excepted).
+    pub lang: Lang,
     /// The policy that judged.
     pub policy: PolicyIdentity,
     /// Overall and per-area scores, 0-100.
@@ -247,6 +253,7 @@ struct Prepared<'a> {
 }
 
 pub(crate) fn judge(compiled: &Compiled, identity: PolicyIdentity, input: JudgeInput) -> Judgement {
+    let lang = input.lang;
     let mut notes = BTreeSet::new();
     let mut raw_metrics = input.metrics;
     raw_metrics.sort_by(compare_raw_metrics);
@@ -260,31 +267,28 @@ pub(crate) fn judge(compiled: &Compiled, identity: PolicyIdentity, input: JudgeI
 
     let mut metrics: Vec<JudgedMetric> = prepared
         .iter()
-        .map(|p| judge_metric(compiled, p, &prepared, &mut notes))
+        .map(|p| judge_metric(compiled, p, &prepared, &mut notes, lang))
         .collect();
-    metrics.extend(expected_but_missing(compiled, &prepared, &metrics));
+    metrics.extend(expected_but_missing(compiled, &prepared, &metrics, lang));
     metrics.sort_by(compare_judged_metrics);
 
     let mut findings: Vec<JudgedFinding> = input
         .findings
         .into_iter()
-        .map(|finding| judge_finding(compiled, finding, &mut notes))
+        .map(|finding| judge_finding(compiled, finding, &mut notes, lang))
         .collect();
     findings.sort_by(compare_findings);
 
     let escalations = compiled
         .escalations
         .iter()
-        .filter_map(|rule| escalate(rule, &prepared))
+        .filter_map(|rule| escalate(rule, &prepared, lang))
         .collect::<Vec<_>>();
 
     if input.plugin_errors > 0 {
-        notes.insert(format!(
-            "{} plugin(s) failed: their rules did not run, so the checklist items they would settle stay unknown and the score misses their findings",
-            input.plugin_errors
-        ));
+        notes.insert(T::NotePluginsFailed.with(lang, &[("n", &input.plugin_errors)]));
     }
-    let checklist = checklist(compiled, &findings, &metrics, &input.rules_run);
+    let checklist = checklist(compiled, &findings, &metrics, &input.rules_run, lang);
     let score = scores(compiled, &findings, &metrics);
     let mut plugin_notes = input.notes;
     plugin_notes.sort();
@@ -296,6 +300,7 @@ pub(crate) fn judge(compiled: &Compiled, identity: PolicyIdentity, input: JudgeI
         input.plugin_errors,
     );
     Judgement {
+        lang,
         policy: identity,
         score,
         findings,
@@ -347,6 +352,7 @@ fn judge_metric(
     p: &Prepared<'_>,
     all: &[Prepared<'_>],
     notes: &mut BTreeSet<String>,
+    lang: Lang,
 ) -> JudgedMetric {
     let metric = p.metric;
     let mut judged = JudgedMetric {
@@ -367,12 +373,12 @@ fn judge_metric(
         note: None,
     };
     let Some(rule) = rule_for(compiled, p) else {
-        judged.note = Some("no policy row judges this metric".to_owned());
+        judged.note = Some(T::NoteNoRow.get(lang).to_owned());
         return judged;
     };
     judged.area = Some(rule.area.clone());
     judged.policy_ref = Some(rule.id.clone());
-    judged.title = Some(rule.title.clone());
+    judged.title = Some(rule.title.get(lang).to_owned());
     let shown_unit = match units::unit(&metric.unit) {
         Some((dimension, _)) if dimension == rule.dimension => metric.unit.clone(),
         _ => rule.unit.clone(),
@@ -384,13 +390,17 @@ fn judge_metric(
         _ => base_value(metric, rule),
     };
     if !metric.value.is_finite() {
-        judged.note = Some("the value is not a finite number".to_owned());
+        judged.note = Some(T::NoteNotFinite.get(lang).to_owned());
         return judged;
     }
     let Some(value) = value else {
-        let note = format!(
-            "unit `{}` of {} cannot be compared with the policy's `{}`",
-            metric.unit, metric.name, rule.unit
+        let note = T::NoteUnitMismatch.with(
+            lang,
+            &[
+                ("unit", &metric.unit),
+                ("metric", &metric.name),
+                ("policy_unit", &rule.unit),
+            ],
         );
         notes.insert(format!("{} ({}): {note}", rule.id, metric.plugin));
         judged.note = Some(note);
@@ -416,7 +426,7 @@ fn judge_metric(
             zero,
         } => (range_status(*min, *max, *below, *above, *zero, value), None),
         Judge::RateWindow { limit, window } => {
-            match rate_status(metric, value, *limit, *window, all) {
+            match rate_status(metric, value, *limit, *window, all, lang) {
                 Ok((status, note)) => {
                     judged.note = note;
                     (status, None)
@@ -514,6 +524,7 @@ fn rate_status(
     policy_limit: f64,
     policy_window: f64,
     all: &[Prepared<'_>],
+    lang: Lang,
 ) -> Result<(Status, Option<String>), String> {
     let partner_name = if metric.name == "rate_limit.limit" {
         "rate_limit.window"
@@ -530,18 +541,15 @@ fn rate_status(
         ("rate_limit.limit", None) => (
             value,
             policy_window,
-            Some(
-                "no rate_limit.window with the same labels: the policy's window is assumed"
-                    .to_owned(),
-            ),
+            Some(T::NoteWindowAssumed.get(lang).to_owned()),
         ),
         (_, Some(limit)) => (limit, value, None),
         (_, None) => {
-            return Err("a rate-limit window without its limit cannot be judged".to_owned());
+            return Err(T::NoteWindowWithoutLimit.get(lang).to_owned());
         }
     };
     if window <= 0.0 {
-        return Err("a rate-limit window of 0 cannot be judged".to_owned());
+        return Err(T::NoteWindowZero.get(lang).to_owned());
     }
     let per_policy_window = limit * policy_window / window;
     let status = if at_most(per_policy_window, policy_limit) {
@@ -549,13 +557,15 @@ fn rate_status(
     } else {
         Status::AtRisk
     };
-    let detail = format!(
-        "{} per {} s = {} per policy window of {} s (policy: {})",
-        units::display_in(limit, "count"),
-        units::display_in(window, "s"),
-        units::display_in(per_policy_window, "count"),
-        units::display_in(policy_window, "s"),
-        units::display_in(policy_limit, "count"),
+    let detail = T::NoteRateWindow.with(
+        lang,
+        &[
+            ("limit", &units::display_in(limit, "count")),
+            ("window", &units::display_in(window, "s")),
+            ("scaled", &units::display_in(per_policy_window, "count")),
+            ("policy_window", &units::display_in(policy_window, "s")),
+            ("policy_limit", &units::display_in(policy_limit, "count")),
+        ],
     );
     Ok((
         status,
@@ -605,6 +615,7 @@ fn expected_but_missing(
     compiled: &Compiled,
     prepared: &[Prepared<'_>],
     judged: &[JudgedMetric],
+    lang: Lang,
 ) -> Vec<JudgedMetric> {
     let mut out = Vec::new();
     for rule in &compiled.rules {
@@ -623,7 +634,9 @@ fn expected_but_missing(
         if !triggered || satisfied {
             continue;
         }
-        let scope = class.map_or_else(String::new, |class| format!(" for {class} endpoints"));
+        let scope = class.map_or_else(String::new, |class| {
+            T::NoteExpectedScope.with(lang, &[("class", class)])
+        });
         let mut labels = rule.filters.clone();
         labels.remove("class");
         out.push(JudgedMetric {
@@ -637,13 +650,13 @@ fn expected_but_missing(
             status: Status::NoData,
             area: Some(rule.area.clone()),
             policy_ref: Some(rule.id.clone()),
-            title: Some(rule.title.clone()),
+            title: Some(rule.title.get(lang).to_owned()),
             class: class.cloned(),
             thresholds: Some(thresholds(&rule.judge, &rule.unit)),
             score: None,
-            note: Some(format!(
-                "expected: {prefix}* metrics were reported{scope}, but none that {} judges",
-                rule.id
+            note: Some(T::NoteExpected.with(
+                lang,
+                &[("prefix", prefix), ("scope", &scope), ("row", &rule.id)],
             )),
         });
     }
@@ -654,26 +667,29 @@ fn judge_finding(
     compiled: &Compiled,
     finding: RawFinding,
     notes: &mut BTreeSet<String>,
+    lang: Lang,
 ) -> JudgedFinding {
     match compiled.entries.get(&finding.policy_ref) {
         Some(entry) => JudgedFinding {
             status: entry.status,
             area: entry.area.clone(),
-            title: Some(entry.title.clone()),
+            title: Some(entry.title.get(lang).to_owned()),
             finding,
         },
         None => {
             let named = if finding.policy_ref.is_empty() {
-                "no policy entry".to_owned()
+                T::NoteNoPolicyEntry.get(lang).to_owned()
             } else {
-                format!(
-                    "policy entry `{}`, which this policy does not define",
-                    finding.policy_ref
-                )
+                T::NoteUndefinedEntry.with(lang, &[("entry", &finding.policy_ref)])
             };
-            notes.insert(format!(
-                "rule {} ({}) names {named}: its findings are judged {} (judging.unknown_ref)",
-                finding.rule, finding.plugin, compiled.unknown_ref
+            notes.insert(T::NoteUnknownRef.with(
+                lang,
+                &[
+                    ("rule", &finding.rule),
+                    ("plugin", &finding.plugin),
+                    ("named", &named),
+                    ("status", &i18n::status(compiled.unknown_ref, lang)),
+                ],
             ));
             JudgedFinding {
                 status: compiled.unknown_ref,
@@ -685,7 +701,7 @@ fn judge_finding(
     }
 }
 
-fn escalate(rule: &EscalationRule, prepared: &[Prepared<'_>]) -> Option<Escalation> {
+fn escalate(rule: &EscalationRule, prepared: &[Prepared<'_>], lang: Lang) -> Option<Escalation> {
     let (dimension, _) = units::unit(&rule.unit)?;
     let mut evidence = Vec::new();
     for p in prepared {
@@ -727,9 +743,9 @@ fn escalate(rule: &EscalationRule, prepared: &[Prepared<'_>]) -> Option<Escalati
     }
     (!evidence.is_empty()).then(|| Escalation {
         id: rule.id.clone(),
-        situation: rule.situation.clone(),
-        action: rule.action.clone(),
-        owner: rule.owner.clone(),
+        situation: rule.situation.get(lang).to_owned(),
+        action: rule.action.get(lang).to_owned(),
+        owner: rule.owner.get(lang).to_owned(),
         evidence,
     })
 }
@@ -739,6 +755,7 @@ fn checklist(
     findings: &[JudgedFinding],
     metrics: &[JudgedMetric],
     rules_run: &[(String, String)],
+    lang: Lang,
 ) -> Vec<ChecklistPhase> {
     compiled
         .checklist
@@ -759,17 +776,18 @@ fn checklist(
                         .filter(|f| matches_ref(&f.finding.policy_ref))
                         .collect();
                     if let Some(first) = hits.first() {
-                        let at = first
-                            .finding
-                            .span
-                            .as_ref()
-                            .map_or_else(String::new, |s| format!(" at {}:{}", s.path, s.line));
-                        violated.push(format!(
-                            "{} finding(s) under {}, first: {} {}{at}",
-                            hits.len(),
-                            first.finding.policy_ref,
-                            first.finding.rule,
-                            first.finding.rule_name
+                        let at = first.finding.span.as_ref().map_or_else(String::new, |s| {
+                            T::EvidenceAt.with(lang, &[("path", &s.path), ("line", &s.line)])
+                        });
+                        violated.push(T::EvidenceFindings.with(
+                            lang,
+                            &[
+                                ("n", &hits.len()),
+                                ("entry", &first.finding.policy_ref),
+                                ("rule", &first.finding.rule),
+                                ("name", &first.finding.rule_name),
+                                ("at", &at),
+                            ],
                         ));
                     } else {
                         let ran: BTreeSet<&str> = rules_run
@@ -779,7 +797,7 @@ fn checklist(
                             .collect();
                         if !ran.is_empty() {
                             let list = ran.into_iter().collect::<Vec<_>>().join(", ");
-                            verified.push(format!("rules {list} ran and found nothing"));
+                            verified.push(T::EvidenceRulesClean.with(lang, &[("rules", &list)]));
                         }
                     }
 
@@ -793,16 +811,21 @@ fn checklist(
                         .filter(|m| m.status.violates(Status::AtRisk))
                         .collect();
                     if let Some(first) = bad.first() {
-                        violated.push(format!(
-                            "{} metric(s) at-risk or alert, first: {} = {} {} ({})",
-                            bad.len(),
-                            first.policy_ref.as_deref().unwrap_or(&first.name),
-                            first.value.map_or_else(String::new, |v| v.to_string()),
-                            first.unit,
-                            first.status
+                        violated.push(T::EvidenceBadMetrics.with(
+                            lang,
+                            &[
+                                ("n", &bad.len()),
+                                ("row", &first.policy_ref.as_deref().unwrap_or(&first.name)),
+                                (
+                                    "value",
+                                    &first.value.map_or_else(String::new, |v| v.to_string()),
+                                ),
+                                ("unit", &first.unit),
+                                ("status", &i18n::status(first.status, lang)),
+                            ],
                         ));
                     } else if !judged.is_empty() {
-                        verified.push(format!("{} metric(s) met or acceptable", judged.len()));
+                        verified.push(T::EvidenceGoodMetrics.with(lang, &[("n", &judged.len())]));
                     }
 
                     let (status, evidence) = if !violated.is_empty() {
@@ -812,16 +835,16 @@ fn checklist(
                     } else if item.refs.is_empty() && item.metrics.is_empty() {
                         (
                             ItemStatus::Unknown,
-                            vec!["not observable from the project's artifacts".to_owned()],
+                            vec![T::EvidenceNotObservable.get(lang).to_owned()],
                         )
                     } else {
                         (
                             ItemStatus::Unknown,
-                            vec!["no rule or metric that settles it ran".to_owned()],
+                            vec![T::EvidenceNothingRan.get(lang).to_owned()],
                         )
                     };
                     ChecklistItem {
-                        text: item.text.clone(),
+                        text: item.text.get(lang).to_owned(),
                         status,
                         evidence,
                     }

@@ -92,6 +92,7 @@
 //! one of its rows is at-risk or alert, `verified` when its rules ran and
 //! found nothing or its metrics were met or acceptable, else `unknown`.
 
+pub mod i18n;
 pub mod model;
 
 mod classify;

@@ -8,6 +8,7 @@ use toml::{Table, Value};
 
 use crate::classify::{ClassRule, EndpointPattern, glob_match};
 use crate::error::PolicyError;
+use crate::i18n::{Lang, T, Text};
 use crate::source::{Locator, render_key};
 use crate::status::Status;
 use crate::units::{self, Dimension};
@@ -57,7 +58,7 @@ pub(crate) struct Regression {
 /// A policy entry a rule's `policy_ref` names.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Entry {
-    pub(crate) title: String,
+    pub(crate) title: Text,
     pub(crate) area: String,
     pub(crate) status: Status,
 }
@@ -123,7 +124,7 @@ pub(crate) enum Judge {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct MetricRule {
     pub(crate) id: String,
-    pub(crate) title: String,
+    pub(crate) title: Text,
     pub(crate) area: String,
     pub(crate) metrics: Vec<String>,
     /// Label filters; the key `class` matches the endpoint class.
@@ -142,9 +143,9 @@ pub(crate) struct MetricRule {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct EscalationRule {
     pub(crate) id: String,
-    pub(crate) situation: String,
-    pub(crate) action: String,
-    pub(crate) owner: String,
+    pub(crate) situation: Text,
+    pub(crate) action: Text,
+    pub(crate) owner: Text,
     pub(crate) metric: String,
     pub(crate) filters: BTreeMap<String, String>,
     pub(crate) unit: String,
@@ -155,7 +156,7 @@ pub(crate) struct EscalationRule {
 /// A checklist item and the evidence that settles it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ChecklistRule {
-    pub(crate) text: String,
+    pub(crate) text: Text,
     pub(crate) refs: Vec<String>,
     pub(crate) metrics: Vec<String>,
 }
@@ -270,6 +271,45 @@ impl Cx<'_> {
                 None
             }
         }
+    }
+
+    /// A text people read: a string, or a table of strings by language
+    /// (`{ en = "...", fr = "..." }`).
+    fn text(&mut self, table: &Table, path: &str, key: &str) -> Option<Text> {
+        match table.get(key)? {
+            Value::String(text) => Some(Text::plain(text.clone())),
+            Value::Table(by_lang) if !by_lang.is_empty() => {
+                let mut texts = Vec::new();
+                for (code, value) in by_lang {
+                    let key_path = join(&join(path, key), code);
+                    match (code.parse::<Lang>(), value) {
+                        (Ok(lang), Value::String(text)) => texts.push((lang, text.clone())),
+                        (Err(err), _) => self.error(&key_path, err),
+                        (_, other) => {
+                            let message = format!("expected a string, found {}", type_name(other));
+                            self.error(&key_path, message);
+                        }
+                    }
+                }
+                (!texts.is_empty()).then(|| Text::localized(texts))
+            }
+            other => {
+                let message = format!(
+                    "expected a string or a table of strings by language (en, fr), found {}",
+                    type_name(other)
+                );
+                self.error(&join(path, key), message);
+                None
+            }
+        }
+    }
+
+    fn required_text(&mut self, table: &Table, path: &str, key: &str) -> Option<Text> {
+        if !table.contains_key(key) {
+            self.error(&join(path, key), "missing key");
+            return None;
+        }
+        self.text(table, path, key)
     }
 
     fn required_string(&mut self, table: &Table, path: &str, key: &str) -> Option<String> {
@@ -614,7 +654,7 @@ impl Cx<'_> {
             self.error(&join(path, "status"), "missing key");
             None
         };
-        let title = self.required_string(table, path, "title");
+        let title = self.required_text(table, path, "title");
         let area = self
             .string(table, path, "area")
             .unwrap_or_else(|| default_area.to_owned());
@@ -652,12 +692,12 @@ impl Cx<'_> {
             return None;
         }
         let metric = self.required_string(row, path, "metric");
-        let title = self.required_string(row, path, "title");
+        let title = self.required_text(row, path, "title");
         let area = self
             .string(row, path, "area")
             .unwrap_or_else(|| section.to_owned());
         let filters = self.filters(row, path);
-        self.string(row, path, "action");
+        self.text(row, path, "action");
         self.string(row, path, "seed");
         let judged_by = self.string(row, path, "judged_by");
         let expect = match row.get("expect") {
@@ -910,7 +950,7 @@ impl Cx<'_> {
         };
         let rule = |suffix: &str, metric: &str, unit: &str, dimension, judge| MetricRule {
             id: format!("{path}.{suffix}"),
-            title: format!("{} ({suffix})", entry.title),
+            title: entry.title.map(|_, title| format!("{title} ({suffix})")),
             area: entry.area.clone(),
             metrics: vec![metric.to_owned()],
             filters: BTreeMap::from([("resource".to_owned(), resource.clone())]),
@@ -978,7 +1018,7 @@ impl Cx<'_> {
             if let (Some(label), Some(ttl)) = (label, ttl) {
                 rules.push(MetricRule {
                     id: format!("{class_path}.ttl"),
-                    title: format!("Cache TTL, {label} data"),
+                    title: Text::from_fn(|lang| T::CacheTtlTitle.with(lang, &[("label", &label)])),
                     area: "cache".to_owned(),
                     metrics: vec!["cache.ttl".to_owned()],
                     filters: BTreeMap::from([("data_class".to_owned(), label)]),
@@ -1061,9 +1101,9 @@ impl Cx<'_> {
             if !self.enabled(row, &path) {
                 continue;
             }
-            let situation = self.required_string(row, &path, "situation");
-            let action = self.required_string(row, &path, "action");
-            let owner = self.required_string(row, &path, "owner");
+            let situation = self.required_text(row, &path, "situation");
+            let action = self.required_text(row, &path, "action");
+            let owner = self.required_text(row, &path, "owner");
             let metric = self.required_string(row, &path, "metric");
             let filters = self.filters(row, &path);
             let Some(metric) = metric else { continue };
@@ -1134,7 +1174,7 @@ impl Cx<'_> {
                     continue;
                 };
                 self.check_keys(item, &item_path, &["text", "refs", "metrics"]);
-                let text = self.required_string(item, &item_path, "text");
+                let text = self.required_text(item, &item_path, "text");
                 let refs = self.strings(item, &item_path, "refs");
                 let metrics = self.strings(item, &item_path, "metrics");
                 for (i, pattern) in refs.iter().enumerate() {

@@ -1,6 +1,7 @@
 //! Judging with the default policy: band edges, units, endpoint classes,
 //! no-data entries, findings, escalations, checklist, scores, determinism.
 
+use perfwarden_policy::i18n::Lang;
 use perfwarden_policy::model::{Confidence, RawFinding, RawMetric, Span};
 use perfwarden_policy::{ItemStatus, JudgeInput, JudgedMetric, Judgement, Policy, Status};
 
@@ -564,7 +565,7 @@ fn item<'j>(judgement: &'j Judgement, text: &str) -> &'j perfwarden_policy::Chec
 #[test]
 fn checklist_from_evidence() {
     let policy = Policy::default_policy();
-    let n_plus_one = "N+1 queries éliminées";
+    let n_plus_one = "N+1 queries eliminated";
     let nothing = policy.judge(JudgeInput::default());
     let phases: Vec<&str> = nothing.checklist.iter().map(|p| p.phase.as_str()).collect();
     assert_eq!(
@@ -572,7 +573,7 @@ fn checklist_from_evidence() {
         vec!["design", "development", "review", "production"]
     );
     assert_eq!(item(&nothing, n_plus_one).status, ItemStatus::Unknown);
-    assert_eq!(item(&nothing, "SLA définis").status, ItemStatus::Unknown);
+    assert_eq!(item(&nothing, "SLAs defined").status, ItemStatus::Unknown);
 
     let clean = policy.judge(JudgeInput {
         rules_run: vec![("SQL004".to_owned(), "queries.n_plus_one".to_owned())],
@@ -583,6 +584,16 @@ fn checklist_from_evidence() {
     assert_eq!(
         verified.evidence,
         vec!["rules SQL004 ran and found nothing"]
+    );
+    // The seed's own wording, and the host's evidence, in French.
+    let en_francais = policy.judge(JudgeInput {
+        rules_run: vec![("SQL004".to_owned(), "queries.n_plus_one".to_owned())],
+        lang: Lang::Fr,
+        ..JudgeInput::default()
+    });
+    assert_eq!(
+        item(&en_francais, "N+1 queries éliminées").evidence,
+        vec!["les règles SQL004 ont tourné sans rien trouver"]
     );
 
     let dirty = policy.judge(JudgeInput {
@@ -598,15 +609,15 @@ fn checklist_from_evidence() {
         violated.evidence
     );
 
-    // Metrics settle items too: an alerting p95 fails "Load tests passés".
+    // Metrics settle items too: an alerting p95 fails "Load tests passed".
     let slow = judge_metrics(&policy, vec![p95(1_500.0, "ms")]);
     assert_eq!(
-        item(&slow, "Load tests passés").status,
+        item(&slow, "Load tests passed").status,
         ItemStatus::Violated
     );
     let fast = judge_metrics(&policy, vec![p95(150.0, "ms")]);
     assert_eq!(
-        item(&fast, "Load tests passés").status,
+        item(&fast, "Load tests passed").status,
         ItemStatus::Verified
     );
     // Glob refs: any async.* rule that ran counts.
@@ -615,7 +626,7 @@ fn checklist_from_evidence() {
         ..JudgeInput::default()
     });
     assert_eq!(
-        item(&async_ran, "Jobs async pour opérations longues").status,
+        item(&async_ran, "Async jobs for long operations").status,
         ItemStatus::Verified
     );
     assert_eq!(nothing.summary.checklist.get("unknown"), Some(&16));
@@ -831,4 +842,88 @@ fn extending_with_nothing_keeps_the_identity() {
         .expect("valid");
     assert_eq!(same.name(), "default");
     assert_eq!(same.sha256(), default.sha256());
+}
+
+#[test]
+fn titles_escalations_and_notes_follow_the_language() {
+    let policy = Policy::default_policy();
+    let input = || JudgeInput {
+        metrics: vec![
+            p95(1500.0, "ms"),
+            metric("mystery.metric", 1.0, "count", &[]),
+        ],
+        ..JudgeInput::default()
+    };
+    let english = policy.judge(input());
+    let french = policy.judge(JudgeInput {
+        lang: Lang::Fr,
+        ..input()
+    });
+    assert_eq!(french.lang, Lang::Fr);
+    let title = |j: &Judgement| {
+        j.metrics
+            .iter()
+            .find(|m| m.policy_ref.as_deref() == Some("latency.p95"))
+            .and_then(|m| m.title.clone())
+    };
+    assert_eq!(title(&english).as_deref(), Some("API latency p95"));
+    assert_eq!(title(&french).as_deref(), Some("Latence API p95"));
+    assert_eq!(french.escalations[0].action, "Optimisation en war room");
+    let note = |j: &Judgement| {
+        j.metrics
+            .iter()
+            .find(|m| m.name == "mystery.metric")
+            .and_then(|m| m.note.clone())
+    };
+    assert_eq!(
+        note(&french).as_deref(),
+        Some("aucune ligne de la politique ne juge cette métrique")
+    );
+    // Statuses stay machine keywords whatever the language.
+    let json = serde_json::to_value(&french).expect("JSON");
+    let p95_status = json["metrics"]
+        .as_array()
+        .and_then(|metrics| {
+            metrics
+                .iter()
+                .find(|m| m["policy_ref"] == "latency.p95" && m["value"] == 1500.0)
+        })
+        .map(|m| m["status"].clone());
+    assert_eq!(p95_status, Some(serde_json::json!("alert")));
+    assert_eq!(json["lang"], "fr");
+}
+
+#[test]
+fn a_policy_text_is_a_string_or_one_per_language() {
+    let policy = Policy::default_policy()
+        .extend(
+            "[latency.p95]\ntitle = { en = \"p95\", fr = \"p95 fr\" }\n",
+            "perfwarden.toml",
+        )
+        .expect("valid");
+    let french = policy.judge(JudgeInput {
+        metrics: vec![p95(10.0, "ms")],
+        lang: Lang::Fr,
+        ..JudgeInput::default()
+    });
+    let p95_title = french
+        .metrics
+        .iter()
+        .find(|m| m.policy_ref.as_deref() == Some("latency.p95"))
+        .and_then(|m| m.title.as_deref());
+    assert_eq!(p95_title, Some("p95 fr"));
+    for (bad, message) in [
+        ("title = { de = \"x\" }", "unknown language `de`"),
+        ("title = { fr = 3 }", "expected a string"),
+        (
+            "title = 3",
+            "expected a string or a table of strings by language",
+        ),
+    ] {
+        let err = Policy::default_policy()
+            .extend(&format!("[latency.p95]\n{bad}\n"), "perfwarden.toml")
+            .expect_err(bad)
+            .to_string();
+        assert!(err.contains(message), "{bad}: {err}");
+    }
 }

@@ -62,7 +62,7 @@ pub fn write_annotations(report: &Report, out: &mut dyn Write) -> io::Result<()>
                 metric.status,
                 metric.span.as_ref(),
                 &title,
-                &support::metric_summary(metric),
+                &support::metric_summary(metric, report.judgement.lang),
             ),
         ));
     }

@@ -88,7 +88,7 @@ pub fn issues(report: &Report) -> Vec<Issue> {
             description: format!(
                 "{}: {} is {}",
                 metric.title.as_deref().unwrap_or(&metric.name),
-                support::metric_summary(metric),
+                support::metric_summary(metric, report.judgement.lang),
                 metric.status
             ),
             check_name: check,

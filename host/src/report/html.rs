@@ -324,7 +324,7 @@ fn throughput(html: &mut String, report: &Report) {
         let _ = write!(
             html,
             "</td><td>{}</td><td>{}</td><td>",
-            escape(&support::metric_value(metric)),
+            escape(&support::metric_value(metric, report.judgement.lang)),
             target.map_or_else(
                 || "—".to_owned(),
                 |t| escape(&format!("{} {}", support::format_value(t), metric.unit))
@@ -602,7 +602,7 @@ fn metrics(html: &mut String, report: &Report) {
         let thresholds = m
             .thresholds
             .as_ref()
-            .map(|t| support::thresholds_text(t, &m.unit))
+            .map(|t| support::thresholds_text(t, &m.unit, report.judgement.lang))
             .unwrap_or_default();
         let source = match (&m.plugin, &m.span) {
             (Some(plugin), Some(span)) => format!("{plugin} · {}:{}", span.path, span.line),
@@ -613,7 +613,7 @@ fn metrics(html: &mut String, report: &Report) {
             html,
             "</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"muted\">{}</td></tr>",
             escape(&support::metric_label(m)),
-            escape(&support::metric_value(m)),
+            escape(&support::metric_value(m, report.judgement.lang)),
             escape(&thresholds),
             escape(m.policy_ref.as_deref().unwrap_or("—")),
             escape(&source)

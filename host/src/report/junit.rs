@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
+use perfwarden_policy::i18n::Lang;
 use perfwarden_policy::{JudgedFinding, JudgedMetric, Status};
 
 use super::Report;
@@ -51,7 +52,7 @@ impl Suite {
     }
 }
 
-fn metric_case(metric: &JudgedMetric) -> Case {
+fn metric_case(metric: &JudgedMetric, lang: Lang) -> Case {
     let area = metric.area.as_deref().unwrap_or("other");
     let check = metric.policy_ref.as_deref().unwrap_or(&metric.name);
     let outcome = match metric.status {
@@ -63,9 +64,9 @@ fn metric_case(metric: &JudgedMetric) -> Case {
             let thresholds = metric
                 .thresholds
                 .as_ref()
-                .map(|t| support::thresholds_text(t, &metric.unit))
+                .map(|t| support::thresholds_text(t, &metric.unit, lang))
                 .unwrap_or_default();
-            let mut body = format!("measured: {}\n", support::metric_value(metric));
+            let mut body = format!("measured: {}\n", support::metric_value(metric, lang));
             if !thresholds.is_empty() {
                 let _ = writeln!(body, "threshold: {thresholds}");
             }
@@ -80,7 +81,7 @@ fn metric_case(metric: &JudgedMetric) -> Case {
                 message: format!(
                     "{} = {} ({status}; {thresholds})",
                     support::metric_label(metric),
-                    support::metric_value(metric)
+                    support::metric_value(metric, lang)
                 ),
                 body,
             }
@@ -132,7 +133,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let mut suites: BTreeMap<String, Suite> = BTreeMap::new();
     for metric in &judgement.metrics {
         let area = metric.area.clone().unwrap_or_else(|| "other".to_owned());
-        suites.entry(area).or_default().push(metric_case(metric));
+        suites
+            .entry(area)
+            .or_default()
+            .push(metric_case(metric, judgement.lang));
     }
     for finding in &judgement.findings {
         suites

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
+use perfwarden_policy::i18n::{self, Lang, T};
 use perfwarden_policy::model::Span;
 use perfwarden_policy::{ItemStatus, Status};
 
@@ -35,14 +36,15 @@ fn cell(text: &str) -> String {
     out
 }
 
-fn status_mark(status: Status) -> &'static str {
-    match status {
-        Status::Alert => "🔴 alert",
-        Status::AtRisk => "🟠 at-risk",
-        Status::Acceptable => "🔵 acceptable",
-        Status::Met => "🟢 met",
-        Status::NoData => "⚪ no-data",
-    }
+fn status_mark(status: Status, lang: Lang) -> String {
+    let mark = match status {
+        Status::Alert => "🔴",
+        Status::AtRisk => "🟠",
+        Status::Acceptable => "🔵",
+        Status::Met => "🟢",
+        Status::NoData => "⚪",
+    };
+    format!("{mark} {}", i18n::status(status, lang))
 }
 
 fn at(span: Option<&Span>) -> String {
@@ -52,10 +54,18 @@ fn at(span: Option<&Span>) -> String {
     )
 }
 
-fn more(md: &mut String, total: usize, shown: usize) {
+fn more(md: &mut String, total: usize, shown: usize, lang: Lang) {
     if total > shown {
-        let _ = writeln!(md, "\n… {} more", total - shown);
+        let _ = writeln!(md, "\n{}", T::More.with(lang, &[("n", &(total - shown))]));
     }
+}
+
+/// A heading from a lower-case label.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// A fence longer than any backtick run of `text`.
@@ -67,44 +77,49 @@ fn fence(text: &str) -> String {
 /// The summary as text, at most [`MAX_BYTES`].
 pub fn to_string(report: &Report) -> String {
     let j = &report.judgement;
+    let lang = j.lang;
     let mut md = String::new();
-    let verdict = match (report.verdict.passed, report.verdict.fail_on) {
-        (true, fail_on) => format!(
-            "passed (fail-on {})",
-            fail_on.map_or("never", Status::as_str)
-        ),
-        (false, fail_on) => format!(
-            "**failed** (fail-on {})",
-            fail_on.map_or("never", Status::as_str)
-        ),
+    let fail_on = report
+        .verdict
+        .fail_on
+        .map_or(T::Never.get(lang), |status| i18n::status(status, lang));
+    let verdict = if report.verdict.passed {
+        format!("{} (fail-on {fail_on})", T::Passing.get(lang))
+    } else {
+        format!("**{}** (fail-on {fail_on})", T::Failing.get(lang))
     };
     let _ = writeln!(
         md,
-        "## perfwarden: score {}/100, {verdict}\n",
-        j.score.overall
+        "## {}\n",
+        T::MdHeading.with(lang, &[("score", &j.score.overall), ("verdict", &verdict)])
     );
     let _ = writeln!(
         md,
-        "Policy {} {} · {} findings · {} metrics · {} escalations · {} plugin errors\n",
-        cell(&j.policy.name),
-        cell(&j.policy.version),
-        j.summary.findings,
-        j.summary.metrics,
-        j.summary.escalations,
-        j.summary.plugin_errors
+        "{}\n",
+        T::MdCounts.with(
+            lang,
+            &[
+                ("name", &cell(&j.policy.name)),
+                ("version", &cell(&j.policy.version)),
+                ("findings", &j.summary.findings),
+                ("metrics", &j.summary.metrics),
+                ("escalations", &j.summary.escalations),
+                ("errors", &j.summary.plugin_errors),
+            ],
+        )
     );
 
     let worst = support::worst_status_per_area(j);
     if !worst.is_empty() {
-        md.push_str("| Area | Score | Status | Findings | Metrics |\n|---|---:|---|---:|---:|\n");
+        let _ = writeln!(md, "{}\n|---|---:|---|---:|---:|", T::MdAreaTable.get(lang));
         for (area, status) in &worst {
             let score = j.score.areas.get(*area);
             let _ = writeln!(
                 md,
                 "| {} | {} | {} | {} | {} |",
-                cell(area),
+                cell(i18n::area(area, lang)),
                 score.map_or_else(|| "—".to_owned(), |s| s.score.to_string()),
-                status_mark(*status),
+                status_mark(*status, lang),
                 score.map_or(0, |s| s.findings),
                 score.map_or(0, |s| s.metrics),
             );
@@ -113,7 +128,7 @@ pub fn to_string(report: &Report) -> String {
     }
 
     if !j.escalations.is_empty() {
-        md.push_str("### Escalations\n\n");
+        let _ = writeln!(md, "### {}\n", capitalized(T::Escalations.get(lang)));
         for escalation in j.escalations.iter().take(ROWS) {
             let _ = writeln!(
                 md,
@@ -126,10 +141,11 @@ pub fn to_string(report: &Report) -> String {
                 let _ = writeln!(md, "  - {}", cell(evidence));
             }
             if escalation.evidence.len() > 5 {
-                let _ = writeln!(md, "  - … {} more", escalation.evidence.len() - 5);
+                let more = T::More.with(lang, &[("n", &(escalation.evidence.len() - 5))]);
+                let _ = writeln!(md, "  - {more}");
             }
         }
-        more(&mut md, j.escalations.len(), ROWS);
+        more(&mut md, j.escalations.len(), ROWS, lang);
         md.push('\n');
     }
 
@@ -138,22 +154,25 @@ pub fn to_string(report: &Report) -> String {
         .filter(|&i| support::fails(j.findings[i].status))
         .collect();
     if !failing_findings.is_empty() {
-        md.push_str(
-            "### Worst findings\n\n| Status | Rule | Location | Message |\n|---|---|---|---|\n",
+        let _ = writeln!(
+            md,
+            "### {}\n\n{}\n|---|---|---|---|",
+            capitalized(T::WorstFindings.get(lang)),
+            T::MdFindingTable.get(lang)
         );
         for &i in failing_findings.iter().take(ROWS) {
             let f = &j.findings[i];
             let _ = writeln!(
                 md,
                 "| {} | {} {} | {} | {} |",
-                status_mark(f.status),
+                status_mark(f.status, lang),
                 cell(&f.finding.rule),
                 cell(&f.finding.rule_name),
                 at(f.finding.span.as_ref()),
                 cell(&f.finding.message)
             );
         }
-        more(&mut md, failing_findings.len(), ROWS);
+        more(&mut md, failing_findings.len(), ROWS, lang);
         md.push('\n');
     }
 
@@ -162,26 +181,29 @@ pub fn to_string(report: &Report) -> String {
         .filter(|&i| support::fails(j.metrics[i].status))
         .collect();
     if !failing_metrics.is_empty() {
-        md.push_str(
-            "### Worst metrics\n\n| Status | Metric | Value | Thresholds |\n|---|---|---:|---|\n",
+        let _ = writeln!(
+            md,
+            "### {}\n\n{}\n|---|---|---:|---|",
+            capitalized(T::WorstMetrics.get(lang)),
+            T::MdMetricTable.get(lang)
         );
         for &i in failing_metrics.iter().take(ROWS) {
             let m = &j.metrics[i];
             let thresholds = m
                 .thresholds
                 .as_ref()
-                .map(|t| support::thresholds_text(t, &m.unit))
+                .map(|t| support::thresholds_text(t, &m.unit, lang))
                 .unwrap_or_default();
             let _ = writeln!(
                 md,
                 "| {} | {} | {} | {} |",
-                status_mark(m.status),
+                status_mark(m.status, lang),
                 cell(&support::metric_label(m)),
-                cell(&support::metric_value(m)),
+                cell(&support::metric_value(m, lang)),
                 cell(&thresholds)
             );
         }
-        more(&mut md, failing_metrics.len(), ROWS);
+        more(&mut md, failing_metrics.len(), ROWS, lang);
         md.push('\n');
     }
     let no_data = j
@@ -190,10 +212,7 @@ pub fn to_string(report: &Report) -> String {
         .filter(|m| m.status == Status::NoData)
         .count();
     if no_data > 0 {
-        let _ = writeln!(
-            md,
-            "{no_data} expected metrics were not measured (no-data): see the full report.\n"
-        );
+        let _ = writeln!(md, "{}\n", T::MdNoDataCount.with(lang, &[("n", &no_data)]));
     }
 
     deliverables(&mut md, report);
@@ -205,7 +224,7 @@ pub fn to_string(report: &Report) -> String {
         .filter(|p| p.status.is_failure())
         .collect();
     if !failed.is_empty() {
-        md.push_str("### Plugin errors\n\n");
+        let _ = writeln!(md, "### {}\n", T::PluginErrors.get(lang));
         for plugin in failed.iter().take(ROWS) {
             let status = serde_json::to_value(plugin.status)
                 .ok()
@@ -216,41 +235,47 @@ pub fn to_string(report: &Report) -> String {
                 "- {} ({}): {}",
                 cell(&plugin.name),
                 status,
-                cell(plugin.error.as_deref().unwrap_or("no detail"))
+                cell(plugin.error.as_deref().unwrap_or(T::NoDetail.get(lang)))
             );
         }
-        more(&mut md, failed.len(), ROWS);
+        more(&mut md, failed.len(), ROWS, lang);
         md.push('\n');
     }
-    truncate(md)
+    truncate(md, lang)
 }
 
-fn plan_rows(md: &mut String, title: &str, items: &[PlanItem]) {
+fn plan_rows(md: &mut String, title: T, items: &[PlanItem], lang: Lang) {
     if items.is_empty() {
         return;
     }
-    let _ = writeln!(md, "**{title}** ({})\n", items.len());
+    let _ = writeln!(md, "**{}** ({})\n", title.get(lang), items.len());
     for item in items.iter().take(ROWS) {
         let _ = writeln!(
             md,
-            "- {} {} at {}: {}",
-            status_mark(item.status),
-            cell(&item.rule),
-            at(item.span.as_ref()),
+            "- {} {}: {}",
+            status_mark(item.status, lang),
+            T::At.with(
+                lang,
+                &[
+                    ("what", &cell(&item.rule)),
+                    ("location", &at(item.span.as_ref()))
+                ],
+            ),
             cell(&item.message)
         );
     }
-    more(md, items.len(), ROWS);
+    more(md, items.len(), ROWS, lang);
     md.push('\n');
 }
 
 fn deliverables(md: &mut String, report: &Report) {
     let d = &report.deliverables;
+    let lang = report.judgement.lang;
     let plan = &d.query_plan;
     if !plan.n_plus_one.is_empty() || !plan.indexes.is_empty() || !plan.pagination.is_empty() {
-        md.push_str("### Query optimisation plan\n\n");
-        plan_rows(md, "N+1 queries to batch or eager-load", &plan.n_plus_one);
-        plan_rows(md, "Missing indexes", &plan.indexes);
+        let _ = writeln!(md, "### {}\n", capitalized(T::QueryPlan.get(lang)));
+        plan_rows(md, T::PlanNPlusOne, &plan.n_plus_one, lang);
+        plan_rows(md, T::PlanIndexes, &plan.indexes, lang);
         if !plan.create_index.is_empty() {
             let statements: Vec<&str> = plan
                 .create_index
@@ -265,37 +290,41 @@ fn deliverables(md: &mut String, report: &Report) {
                 .join("\n");
             let fence = fence(&body);
             let _ = writeln!(md, "{fence}sql\n{body}\n{fence}");
-            more(md, plan.create_index.len(), statements.len());
+            more(md, plan.create_index.len(), statements.len(), lang);
             md.push('\n');
         }
-        plan_rows(md, "Pagination to convert to cursors", &plan.pagination);
+        plan_rows(md, T::PlanPagination, &plan.pagination, lang);
     }
     let cache = &d.cache_strategy;
     if !cache.ttls.is_empty() || !cache.findings.is_empty() {
-        md.push_str("### Cache strategy\n\n");
+        let _ = writeln!(md, "### {}\n", capitalized(T::CacheStrategy.get(lang)));
         if !cache.ttls.is_empty() || !cache.policy.is_empty() {
-            md.push_str("| Data class | Policy strategy | Policy TTL | Measured TTLs |\n|---|---|---|---|\n");
+            let _ = writeln!(md, "{}\n|---|---|---|---|", T::MdCacheTable.get(lang));
             let mut classes: BTreeMap<&str, Vec<String>> = BTreeMap::new();
             for row in &cache.policy {
                 classes.entry(row.data_class.as_str()).or_default();
             }
             for ttl in &cache.ttls {
                 let value = ttl.value.map_or_else(
-                    || "no data".to_owned(),
+                    || T::NoData.get(lang).to_owned(),
                     |v| format!("{} {}", support::format_value(v), ttl.unit),
                 );
                 let name = ttl.cache.as_deref().unwrap_or("cache");
                 classes
                     .entry(ttl.data_class.as_str())
                     .or_default()
-                    .push(format!("{name} {value} ({})", ttl.status));
+                    .push(format!(
+                        "{name} {value} ({})",
+                        i18n::status(ttl.status, lang)
+                    ));
             }
             for (class, measured) in classes.iter().take(ROWS) {
                 let policy = cache.policy.iter().find(|p| p.data_class == *class);
                 let shown: Vec<&str> = measured.iter().take(5).map(String::as_str).collect();
                 let mut measured_text = shown.join("; ");
                 if measured.len() > shown.len() {
-                    let _ = write!(measured_text, "; … {} more", measured.len() - shown.len());
+                    let more = T::More.with(lang, &[("n", &(measured.len() - shown.len()))]);
+                    let _ = write!(measured_text, "; {more}");
                 }
                 let _ = writeln!(
                     md,
@@ -304,16 +333,16 @@ fn deliverables(md: &mut String, report: &Report) {
                     cell(policy.and_then(|p| p.strategy.as_deref()).unwrap_or("—")),
                     cell(policy.and_then(|p| p.ttl.as_deref()).unwrap_or("—")),
                     if measured.is_empty() {
-                        "not measured".to_owned()
+                        T::NotMeasured.get(lang).to_owned()
                     } else {
                         cell(&measured_text)
                     }
                 );
             }
-            more(md, classes.len(), ROWS);
+            more(md, classes.len(), ROWS, lang);
             md.push('\n');
         }
-        plan_rows(md, "Cache findings", &cache.findings);
+        plan_rows(md, T::CacheFindings, &cache.findings, lang);
     }
 }
 
@@ -322,27 +351,31 @@ fn checklist(md: &mut String, report: &Report) {
     if phases.is_empty() {
         return;
     }
+    let lang = report.judgement.lang;
     let counts = &report.judgement.summary.checklist;
     let count = |key: &str| counts.get(key).copied().unwrap_or(0);
-    let _ = writeln!(
-        md,
-        "<details><summary>Checklist: {} verified, {} violated, {} unknown</summary>\n",
-        count("verified"),
-        count("violated"),
-        count("unknown")
+    let summary = T::MdChecklistSummary.with(
+        lang,
+        &[
+            ("verified", &count("verified")),
+            ("violated", &count("violated")),
+            ("unknown", &count("unknown")),
+        ],
     );
-    md.push_str("| Phase | Item | State | Evidence |\n|---|---|---|---|\n");
+    let _ = writeln!(md, "<details><summary>{summary}</summary>\n");
+    let _ = writeln!(md, "{}\n|---|---|---|---|", T::MdChecklistTable.get(lang));
     for phase in phases {
         for item in &phase.items {
-            let state = match item.status {
-                ItemStatus::Verified => "✅ verified",
-                ItemStatus::Violated => "❌ violated",
-                ItemStatus::Unknown => "❔ unknown",
+            let mark = match item.status {
+                ItemStatus::Verified => "✅",
+                ItemStatus::Violated => "❌",
+                ItemStatus::Unknown => "❔",
             };
+            let state = format!("{mark} {}", i18n::item_status(item.status, lang));
             let _ = writeln!(
                 md,
                 "| {} | {} | {state} | {} |",
-                cell(&phase.phase),
+                cell(i18n::area(&phase.phase, lang)),
                 cell(&item.text),
                 cell(&item.evidence.join("; "))
             );
@@ -352,12 +385,12 @@ fn checklist(md: &mut String, report: &Report) {
 }
 
 /// The text cut at [`MAX_BYTES`] on a line boundary, with a marker.
-fn truncate(mut md: String) -> String {
-    const MARKER: &str = "\n… truncated: the summary reached its size limit; see the full report\n";
+fn truncate(mut md: String, lang: Lang) -> String {
     if md.len() <= MAX_BYTES {
         return md;
     }
-    let mut cut = MAX_BYTES - MARKER.len();
+    let marker = format!("\n{}\n", T::Truncated.get(lang));
+    let mut cut = MAX_BYTES - marker.len();
     while !md.is_char_boundary(cut) {
         cut -= 1;
     }
@@ -365,7 +398,7 @@ fn truncate(mut md: String) -> String {
         cut = newline;
     }
     md.truncate(cut);
-    md.push_str(MARKER);
+    md.push_str(&marker);
     md
 }
 
@@ -395,7 +428,7 @@ mod tests {
     #[test]
     fn truncation_keeps_the_cap() {
         let text = "line of text\n".repeat(200_000);
-        let cut = truncate(text);
+        let cut = truncate(text, Lang::En);
         assert!(cut.len() <= MAX_BYTES);
         assert!(cut.ends_with("see the full report\n"));
     }

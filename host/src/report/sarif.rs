@@ -12,6 +12,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use perfwarden_policy::i18n::{self, Lang, T};
 use perfwarden_policy::model::{Confidence, Span};
 use perfwarden_policy::{JudgedFinding, JudgedMetric, Status, Thresholds};
 
@@ -190,6 +191,7 @@ struct Region {
 /// Write the SARIF log.
 pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let judgement = &report.judgement;
+    let lang = judgement.lang;
     let root = Path::new(&report.project.root);
     let mut fingerprints = Fingerprints::new(root);
     // A rule's default level is its policy entry's status, as judged.
@@ -211,7 +213,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
                     text: Cow::Borrowed(&rule.summary),
                 },
                 full_description: Text {
-                    text: Cow::Owned(format!("{} (policy: {})", rule.summary, rule.policy_ref)),
+                    text: Cow::Owned(T::PolicyRef.with(
+                        lang,
+                        &[("text", &rule.summary), ("entry", &rule.policy_ref)],
+                    )),
                 },
                 help: Help {
                     text: Cow::Borrowed(&rule.docs),
@@ -240,8 +245,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         };
         rules
             .entry(raw.rule.as_str())
-            .or_insert_with(|| fallback_rule(finding));
-        results.push(finding_result(finding, span, fingerprints.finding(finding)));
+            .or_insert_with(|| fallback_rule(finding, lang));
+        results.push(finding_result(
+            finding,
+            span,
+            fingerprints.finding(finding),
+            lang,
+        ));
     }
     for metric in &judgement.metrics {
         if !support::fails(metric.status) {
@@ -252,8 +262,16 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             continue;
         };
         let id = metric_rule_id(metric);
-        rules.entry(id).or_insert_with(|| metric_rule(metric, id));
-        results.push(metric_result(metric, id, span, fingerprints.metric(metric)));
+        rules
+            .entry(id)
+            .or_insert_with(|| metric_rule(metric, id, lang));
+        results.push(metric_result(
+            metric,
+            id,
+            span,
+            fingerprints.metric(metric),
+            lang,
+        ));
     }
 
     let log = Log {
@@ -262,9 +280,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         runs: [Run {
             tool: Tool {
                 driver: Driver {
-                    name: &report.tool.name,
-                    version: &report.tool.version,
-                    semantic_version: &report.tool.version,
+                    name: report.tool.name,
+                    version: report.tool.version,
+                    semantic_version: report.tool.version,
                     information_uri: env!("CARGO_PKG_REPOSITORY"),
                     rules: rules.into_values().collect(),
                 },
@@ -289,7 +307,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
 
 /// A rule seen in findings but not among the plugins' rule infos (a
 /// finding of an undeclared rule): described from the finding.
-fn fallback_rule(finding: &JudgedFinding) -> Rule<'_> {
+fn fallback_rule(finding: &JudgedFinding, lang: Lang) -> Rule<'_> {
     let raw = &finding.finding;
     let description = finding.title.as_deref().unwrap_or(&raw.rule_name);
     Rule {
@@ -299,7 +317,9 @@ fn fallback_rule(finding: &JudgedFinding) -> Rule<'_> {
             text: Cow::Borrowed(description),
         },
         full_description: Text {
-            text: Cow::Owned(format!("{description} (policy: {})", raw.policy_ref)),
+            text: Cow::Owned(
+                T::PolicyRef.with(lang, &[("text", &description), ("entry", &raw.policy_ref)]),
+            ),
         },
         help: Help {
             text: Cow::Borrowed(description),
@@ -321,16 +341,20 @@ fn metric_rule_id(metric: &JudgedMetric) -> &str {
     metric.policy_ref.as_deref().unwrap_or(&metric.name)
 }
 
-fn metric_rule<'a>(metric: &'a JudgedMetric, id: &'a str) -> Rule<'a> {
+fn metric_rule<'a>(metric: &'a JudgedMetric, id: &'a str, lang: Lang) -> Rule<'a> {
     let title = metric.title.as_deref().unwrap_or(&metric.name);
-    let help = match &metric.thresholds {
-        Some(t) => format!(
-            "{title}: the policy row `{id}` judges {} ({}).",
-            metric.name,
-            support::thresholds_text(t, &metric.unit)
-        ),
-        None => format!("{title}: the policy row `{id}` judges {}.", metric.name),
-    };
+    let thresholds = metric.thresholds.as_ref().map_or_else(String::new, |t| {
+        format!(" ({})", support::thresholds_text(t, &metric.unit, lang))
+    });
+    let help = T::PolicyRowJudges.with(
+        lang,
+        &[
+            ("title", &title),
+            ("row", &id),
+            ("metric", &metric.name),
+            ("thresholds", &thresholds),
+        ],
+    );
     let markdown = support::markdown_inline(&help);
     Rule {
         id,
@@ -362,10 +386,11 @@ fn finding_result<'a>(
     finding: &'a JudgedFinding,
     span: &'a Span,
     fingerprint: String,
+    lang: Lang,
 ) -> SarifResult<'a> {
     let raw = &finding.finding;
     let text = match &raw.fix {
-        Some(fix) => Cow::Owned(format!("{}\nFix: {fix}", raw.message)),
+        Some(fix) => Cow::Owned(format!("{}\n{}: {fix}", raw.message, T::Fix.get(lang))),
         None => Cow::Borrowed(raw.message.as_str()),
     };
     SarifResult {
@@ -391,6 +416,7 @@ fn metric_result<'a>(
     id: &'a str,
     span: &'a Span,
     fingerprint: String,
+    lang: Lang,
 ) -> SarifResult<'a> {
     let title = metric.title.as_deref().unwrap_or(&metric.name);
     SarifResult {
@@ -398,9 +424,14 @@ fn metric_result<'a>(
         level: level(metric.status),
         message: Text {
             text: Cow::Owned(format!(
-                "{title}: {} is {}",
-                support::metric_summary(metric),
-                metric.status
+                "{title}: {}",
+                T::IsStatus.with(
+                    lang,
+                    &[
+                        ("what", &support::metric_summary(metric, lang)),
+                        ("status", &i18n::status(metric.status, lang)),
+                    ],
+                )
             )),
         },
         locations: [location(span)],

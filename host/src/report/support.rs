@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 
+use perfwarden_policy::i18n::{Lang, T};
 use perfwarden_policy::model::{Confidence, RawFinding};
 use perfwarden_policy::{JudgedFinding, JudgedMetric, Judgement, Status, Thresholds};
 
@@ -89,40 +90,42 @@ pub fn metric_label(metric: &JudgedMetric) -> String {
 }
 
 /// The measured value with its unit, or `no data`.
-pub fn metric_value(metric: &JudgedMetric) -> String {
+pub fn metric_value(metric: &JudgedMetric, lang: Lang) -> String {
     metric.value.map_or_else(
-        || "no data".to_owned(),
+        || T::NoData.get(lang).to_owned(),
         |v| format!("{} {}", format_value(v), metric.unit),
     )
 }
 
 /// The thresholds a metric was judged against, in its unit.
-pub fn thresholds_text(thresholds: &Thresholds, unit: &str) -> String {
+pub fn thresholds_text(thresholds: &Thresholds, unit: &str, lang: Lang) -> String {
     let mut parts: Vec<String> = [
-        ("target", thresholds.target),
-        ("acceptable", thresholds.acceptable),
-        ("alert", thresholds.alert),
-        ("min", thresholds.min),
-        ("max", thresholds.max),
+        (T::Target, thresholds.target),
+        (T::AcceptableBand, thresholds.acceptable),
+        (T::AlertThreshold, thresholds.alert),
+        (T::Minimum, thresholds.min),
+        (T::Maximum, thresholds.max),
     ]
     .iter()
-    .filter_map(|(name, v)| v.map(|v| format!("{name} {} {unit}", format_value(v))))
+    .filter_map(|(name, v)| v.map(|v| format!("{} {} {unit}", name.get(lang), format_value(v))))
     .collect();
     if let (Some(limit), Some(window)) = (thresholds.limit, thresholds.window_s) {
-        parts.push(format!(
-            "limit {} per {} s",
-            format_value(limit),
-            format_value(window)
+        parts.push(T::LimitPer.with(
+            lang,
+            &[
+                ("limit", &format_value(limit)),
+                ("window", &format_value(window)),
+            ],
         ));
     }
     parts.join(", ")
 }
 
 /// `name{labels} = value (thresholds)`: a metric's verdict in one line.
-pub fn metric_summary(metric: &JudgedMetric) -> String {
-    let mut line = format!("{} = {}", metric_label(metric), metric_value(metric));
+pub fn metric_summary(metric: &JudgedMetric, lang: Lang) -> String {
+    let mut line = format!("{} = {}", metric_label(metric), metric_value(metric, lang));
     if let Some(thresholds) = &metric.thresholds {
-        let text = thresholds_text(thresholds, &metric.unit);
+        let text = thresholds_text(thresholds, &metric.unit, lang);
         if !text.is_empty() {
             let _ = write!(line, " ({text})");
         }

@@ -8,6 +8,7 @@ use anstyle::{AnsiColor, Effects, Style};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use perfwarden_policy::i18n::{self, Lang, T};
 use perfwarden_policy::model::Span;
 use perfwarden_policy::{ItemStatus, JudgedFinding, JudgedMetric, Status};
 
@@ -164,7 +165,17 @@ fn missing_name(metric: &JudgedMetric) -> String {
     name
 }
 
-fn metric_line(metric: &JudgedMetric) -> String {
+/// A status padded to the widest status of `lang`, so columns line up.
+fn status_cell(status: Status, lang: Lang) -> String {
+    let width = Status::ALL
+        .iter()
+        .map(|s| i18n::status(*s, lang).chars().count())
+        .max()
+        .unwrap_or(0);
+    format!("{:<width$}", i18n::status(status, lang))
+}
+
+fn metric_line(metric: &JudgedMetric, lang: Lang) -> String {
     let mut labels: Vec<String> = metric
         .labels
         .iter()
@@ -174,27 +185,28 @@ fn metric_line(metric: &JudgedMetric) -> String {
         labels.push(format!("class={class}"));
     }
     let value = metric.value.map_or_else(
-        || "no data".to_owned(),
+        || T::NoData.get(lang).to_owned(),
         |v| format!("{} {}", format_value(v), metric.unit),
     );
     let mut line = format!("{} {{{}}} = {value}", metric.name, labels.join(", "));
     if let Some(t) = &metric.thresholds {
         let bounds: Vec<String> = [
-            ("target", t.target),
-            ("acceptable", t.acceptable),
-            ("alert", t.alert),
-            ("min", t.min),
-            ("max", t.max),
+            (T::Target, t.target),
+            (T::AcceptableBand, t.acceptable),
+            (T::AlertThreshold, t.alert),
+            (T::Minimum, t.min),
+            (T::Maximum, t.max),
         ]
         .iter()
-        .filter_map(|(name, v)| v.map(|v| format!("{name} {}", format_value(v))))
+        .filter_map(|(name, v)| v.map(|v| format!("{} {}", name.get(lang), format_value(v))))
         .collect();
         if !bounds.is_empty() {
             line.push_str(&format!(" ({})", bounds.join(", ")));
         }
     }
     if let Some(samples) = metric.samples {
-        line.push_str(&format!(" · {samples} samples"));
+        line.push_str(" · ");
+        line.push_str(&T::Samples.with(lang, &[("n", &samples)]));
     }
     line
 }
@@ -204,11 +216,12 @@ fn write_finding(
     p: Painter,
     finding: &JudgedFinding,
     sources: &mut Sources<'_>,
+    lang: Lang,
 ) -> io::Result<()> {
     let raw = &finding.finding;
     let status = p.paint(
         status_style(finding.status),
-        format!("{:<10}", finding.status.as_str()),
+        status_cell(finding.status, lang),
     );
     let at = raw.span.as_ref().map(location).unwrap_or_default();
     writeln!(
@@ -252,8 +265,10 @@ fn write_finding(
         writeln!(out, "             {}", p.paint(DIM, evidence))?;
     }
     if let Some(fix) = &raw.fix {
+        let label = format!("{}: ", T::Fix.get(lang));
+        let pad = " ".repeat(label.chars().count());
         for (i, line) in fix.lines().enumerate() {
-            let head = if i == 0 { "fix: " } else { "     " };
+            let head = if i == 0 { &label } else { &pad };
             writeln!(out, "             {}{line}", p.paint(GREEN, head))?;
         }
     }
@@ -265,11 +280,13 @@ fn write_finding(
 pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let p = Painter { color };
     let j = &report.judgement;
+    let lang = j.lang;
     writeln!(
         out,
-        "{} {} · policy {} {} · {}",
+        "{} {} · {} {} {} · {}",
         p.paint(BOLD, report.tool.name),
         report.tool.version,
+        T::Policy.get(lang),
         j.policy.name,
         j.policy.version,
         report.project.root
@@ -283,11 +300,12 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
         .score
         .areas
         .iter()
-        .map(|(area, s)| format!("{area} {}", s.score))
+        .map(|(area, s)| format!("{} {}", i18n::area(area, lang), s.score))
         .collect();
     writeln!(
         out,
-        "score {}  {}",
+        "{} {}  {}",
+        T::Score.get(lang),
         p.paint(score_style, format!("{}/100", j.score.overall)),
         p.paint(DIM, areas.join(" · "))
     )?;
@@ -315,10 +333,14 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             .score
             .areas
             .get(area)
-            .map(|s| format!(" (score {})", s.score))
+            .map(|s| format!(" ({} {})", T::Score.get(lang), s.score))
             .unwrap_or_default();
         writeln!(out)?;
-        writeln!(out, "{}", p.paint(BOLD, format!("■ {area}{score}")))?;
+        writeln!(
+            out,
+            "{}",
+            p.paint(BOLD, format!("■ {}{score}", i18n::area(area, lang)))
+        )?;
         // Expected-but-missing metrics fold into one line per area: they
         // matter as a count and a list of names, not one line each.
         let (missing, measured): (Vec<&JudgedMetric>, Vec<&JudgedMetric>) =
@@ -327,36 +349,33 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             let names: Vec<String> = missing.iter().take(6).map(|m| missing_name(m)).collect();
             let more = missing.len().saturating_sub(names.len());
             let more = if more > 0 {
-                format!(", … {more} more")
+                format!(", {}", T::More.with(lang, &[("n", &more)]))
             } else {
                 String::new()
             };
-            let status = p.paint(DIM, format!("{:<10}", Status::NoData.as_str()));
-            writeln!(
-                out,
-                "  {status} {} expected, not measured: {}{more}",
-                missing.len(),
-                names.join(", ")
-            )?;
+            let status = p.paint(DIM, status_cell(Status::NoData, lang));
+            let expected = T::ExpectedNotMeasured
+                .with(lang, &[("n", &missing.len()), ("names", &names.join(", "))]);
+            writeln!(out, "  {status} {expected}{more}")?;
         }
         for metric in measured {
             let status = p.paint(
                 status_style(metric.status),
-                format!("{:<10}", metric.status.as_str()),
+                status_cell(metric.status, lang),
             );
-            writeln!(out, "  {status} {}", metric_line(metric))?;
+            writeln!(out, "  {status} {}", metric_line(metric, lang))?;
             if let Some(note) = &metric.note {
                 writeln!(out, "             {}", p.paint(DIM, note))?;
             }
         }
         for finding in findings {
-            write_finding(out, p, finding, &mut sources)?;
+            write_finding(out, p, finding, &mut sources, lang)?;
         }
     }
 
     if !j.escalations.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{}", p.paint(RED, "escalations"))?;
+        writeln!(out, "{}", p.paint(RED, T::Escalations.get(lang)))?;
         for escalation in &j.escalations {
             writeln!(
                 out,
@@ -370,7 +389,7 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
     }
 
     writeln!(out)?;
-    writeln!(out, "{}", p.paint(BOLD, "checklist"))?;
+    writeln!(out, "{}", p.paint(BOLD, T::Checklist.get(lang)))?;
     for phase in &j.checklist {
         let marks: Vec<String> = phase
             .items
@@ -381,13 +400,22 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
                 ItemStatus::Unknown => p.paint(DIM, format!("? {}", item.text)),
             })
             .collect();
-        writeln!(out, "  {:<12} {}", phase.phase, marks.join("  "))?;
+        writeln!(
+            out,
+            "  {:<14} {}",
+            i18n::area(&phase.phase, lang),
+            marks.join("  ")
+        )?;
     }
 
     let notes = j.notes.len() + j.judgement_notes.len();
     if notes > 0 {
         writeln!(out)?;
-        writeln!(out, "{}", p.paint(BOLD, format!("notes ({notes})")))?;
+        writeln!(
+            out,
+            "{}",
+            p.paint(BOLD, format!("{} ({notes})", T::Notes.get(lang)))
+        )?;
         for note in j.notes.iter().take(20) {
             let at = note
                 .span
@@ -397,15 +425,19 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             writeln!(out, "  {} {at}{}", p.paint(DIM, &note.plugin), note.message)?;
         }
         if j.notes.len() > 20 {
-            writeln!(out, "  … {} more in the JSON report", j.notes.len() - 20)?;
+            writeln!(
+                out,
+                "  {}",
+                T::MoreInJson.with(lang, &[("n", &(j.notes.len() - 20))])
+            )?;
         }
         for note in &j.judgement_notes {
-            writeln!(out, "  {} {note}", p.paint(DIM, "policy"))?;
+            writeln!(out, "  {} {note}", p.paint(DIM, T::Policy.get(lang)))?;
         }
     }
 
     writeln!(out)?;
-    writeln!(out, "{}", p.paint(BOLD, "plugins"))?;
+    writeln!(out, "{}", p.paint(BOLD, T::Plugins.get(lang)))?;
     for plugin in &report.plugins {
         let style = match plugin.status {
             PluginStatus::Ok => GREEN,
@@ -416,17 +448,22 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
+        let line = T::PluginLine.with(
+            lang,
+            &[
+                ("ms", &format!("{:.1}", plugin.duration_ms)),
+                ("load", &format!("{:.1}", plugin.load_ms)),
+                ("artifacts", &plugin.artifacts),
+                ("findings", &plugin.findings),
+                ("metrics", &plugin.metrics),
+                ("cache", &plugin.compile_cache),
+            ],
+        );
         writeln!(
             out,
-            "  {:<14} {} {:.1} ms (+{:.1} ms load) · {} artifacts · {} findings · {} metrics · cache {}",
+            "  {:<14} {} {line}",
             plugin.name,
             p.paint(style, format!("{status:<14}")),
-            plugin.duration_ms,
-            plugin.load_ms,
-            plugin.artifacts,
-            plugin.findings,
-            plugin.metrics,
-            plugin.compile_cache
         )?;
         if let Some(error) = &plugin.error {
             writeln!(out, "                 {}", p.paint(RED, error))?;
@@ -437,7 +474,7 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
                 "                 {}",
                 p.paint(
                     YELLOW,
-                    format!("refused reads: {}", plugin.refused_reads.join(", "))
+                    T::RefusedReads.with(lang, &[("paths", &plugin.refused_reads.join(", "))])
                 )
             )?;
         }
@@ -452,20 +489,23 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
                 .get(status.as_str())
                 .copied()
                 .unwrap_or(0);
-            (n > 0).then(|| p.paint(status_style(*status), format!("{n} {}", status.as_str())))
+            (n > 0).then(|| {
+                p.paint(
+                    status_style(*status),
+                    format!("{n} {}", i18n::status(*status, lang)),
+                )
+            })
         })
         .collect();
     writeln!(out)?;
-    let verdict = match (report.verdict.passed, report.verdict.fail_on) {
-        (true, Some(fail_on)) => p.paint(GREEN, format!("PASSED (fail-on {})", fail_on.as_str())),
-        (true, None) => p.paint(GREEN, "PASSED (fail-on never)"),
-        (false, fail_on) => p.paint(
-            RED,
-            format!(
-                "FAILED (fail-on {})",
-                fail_on.map_or("never", Status::as_str)
-            ),
-        ),
+    let fail_on = report
+        .verdict
+        .fail_on
+        .map_or(T::Never.get(lang), |status| i18n::status(status, lang));
+    let verdict = if report.verdict.passed {
+        p.paint(GREEN, T::Passed.with(lang, &[("status", &fail_on)]))
+    } else {
+        p.paint(RED, T::Failed.with(lang, &[("status", &fail_on)]))
     };
     writeln!(
         out,

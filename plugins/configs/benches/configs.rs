@@ -17,8 +17,10 @@ macro_rules! corpus {
     };
 }
 
-/// The example project's configs and the real samples: every format.
-const FILES: [(&str, &str); 18] = corpus![
+/// The example project's configs, the real samples and the crate's
+/// fixtures: every format (Redis launches and includes, Spring pools and
+/// caches, app configs included).
+const FILES: [(&str, &str); 31] = corpus![
     (
         "examples/config/redis.conf",
         "../../examples/config/redis.conf"
@@ -79,6 +81,46 @@ const FILES: [(&str, &str); 18] = corpus![
         "deploy/redis-defaults.conf",
         "tests/fixtures/redis/defaults.conf"
     ),
+    (
+        "redis/env/redis.conf",
+        "tests/fixtures/redis/include/redis.conf"
+    ),
+    (
+        "redis/env/local.conf",
+        "tests/fixtures/redis/include/local.conf"
+    ),
+    (
+        "ops/start-redis.sh",
+        "tests/fixtures/redis/launch/start-redis.sh"
+    ),
+    ("ops/Dockerfile", "tests/fixtures/redis/launch/Dockerfile"),
+    ("ops/redis.conf", "tests/fixtures/redis/launch/redis.conf"),
+    (
+        "ops/conf.d/memory.conf",
+        "tests/fixtures/redis/launch/conf.d/memory.conf"
+    ),
+    (
+        "ops/docker-compose.yml",
+        "tests/fixtures/redis/launch/docker-compose.yml"
+    ),
+    ("Procfile", "tests/fixtures/redis/launch/Procfile"),
+    (
+        "docker-compose.yml",
+        "tests/fixtures/redis/docker-compose.yml"
+    ),
+    (
+        "catalog/src/main/resources/application.yml",
+        "tests/fixtures/spring/application.yml"
+    ),
+    (
+        "config/default.json",
+        "tests/fixtures/app/config/default.json"
+    ),
+    (
+        "config/production.yml",
+        "tests/fixtures/app/config/production.yml"
+    ),
+    ("config/cable.yml", "tests/fixtures/app/config/cable.yml"),
 ];
 
 fn bench(c: &mut Criterion) {

@@ -1,14 +1,19 @@
 //! `configs`: reads the configuration files where a team sets its cache,
-//! pooling and rate-limit policies (redis.conf and `redis-server` flags,
-//! nginx, Rails database.yml, Spring application.yml/.properties,
-//! pgbouncer.ini, `.env` / schema.prisma connection URLs, Sequelize/Knex
-//! JSON, node-postgres/mysql2 pools) and reports the effective values as
-//! metrics (library defaults named when unset) plus facts as findings.
+//! pooling and rate-limit policies (redis.conf with its includes and the
+//! `redis-server` launches in compose files, Dockerfiles, Procfiles and
+//! scripts; nginx; Rails database.yml; Spring application.yml/.properties
+//! with HikariCP, Redis and OpenFeign pools and Spring Cache; pgbouncer.ini;
+//! `.env` / schema.prisma connection URLs; Sequelize/Knex JSON;
+//! node-postgres/mysql2 pools; JSON/YAML app configs with `cache` sections
+//! and Redis pools) and reports the effective values as metrics (library
+//! defaults named when unset) plus facts as findings.
 //!
 //! Each file is parsed once by the parser of its grammar; all rules and
-//! metrics of the file run over that parse. nginx files are parsed first
-//! and analysed together so `include`s are followed.
+//! metrics of the file run over that parse. nginx files are analysed
+//! together so `include`s are followed, and so are Redis configs and the
+//! commands that load them.
 
+pub mod caches;
 pub mod parse;
 pub mod pools;
 pub mod rules;
@@ -16,13 +21,12 @@ pub mod sources;
 pub mod template;
 pub mod units;
 
-use perfwarden_sdk::vocabulary::{self, label, unit};
 use perfwarden_sdk::{
-    Analyzer, Artifact, Config, Context, Metric, Output, PluginInfo, Result, Span, export_analyzer,
+    Analyzer, Artifact, Config, Context, Output, PluginInfo, Result, Span, export_analyzer,
 };
 
 use rules::*;
-use sources::redis::RedisServer;
+use sources::launch;
 
 /// Label naming where a default value comes from (with `derivation=default`).
 pub const DEFAULT_SOURCE: &str = "default_source";
@@ -67,8 +71,16 @@ pub enum Format {
     JsonDb,
     /// docker compose file.
     Compose,
+    /// Dockerfile.
+    Dockerfile,
+    /// Procfile (Heroku, foreman, honcho).
+    Procfile,
+    /// Shell script.
+    Shell,
     /// JavaScript / TypeScript module creating pools.
     JsCode,
+    /// Application config in JSON / YAML (caches, Redis client pools).
+    AppConfig,
 }
 
 /// Classify a file; `None` for files this plugin does not read.
@@ -101,8 +113,20 @@ pub fn format_of(path: &str, text: &str) -> Option<Format> {
         && matches!(ext.as_str(), "yml" | "yaml")
     {
         Format::Compose
+    } else if name == "dockerfile"
+        || name == "containerfile"
+        || name.starts_with("dockerfile.")
+        || name.ends_with(".dockerfile")
+    {
+        Format::Dockerfile
+    } else if name == "procfile" || name.starts_with("procfile.") {
+        Format::Procfile
+    } else if matches!(ext.as_str(), "sh" | "bash") {
+        Format::Shell
     } else if matches!(ext.as_str(), "js" | "ts" | "mjs" | "cjs") {
         Format::JsCode
+    } else if matches!(ext.as_str(), "json" | "yml" | "yaml") && is_app_config(&lower, name) {
+        Format::AppConfig
     } else if is_conf
         || lower.contains("nginx")
         || lower.contains("sites-enabled/")
@@ -126,6 +150,28 @@ pub fn format_of(path: &str, text: &str) -> Option<Format> {
     } else {
         return None;
     })
+}
+
+/// Stems of app config files (node-config environments, `settings.json`...).
+const APP_CONFIG_STEMS: &[&str] = &[
+    "config",
+    "settings",
+    "default",
+    "production",
+    "staging",
+    "development",
+    "local",
+    "cache",
+    "caches",
+    "redis",
+];
+
+/// An app config: a known stem, or any JSON / YAML directly in a `config/`
+/// directory (node-config, Rails `config/*.yml`).
+fn is_app_config(lower_path: &str, name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name);
+    let parent = lower_path.rsplit('/').nth(1).unwrap_or("");
+    APP_CONFIG_STEMS.contains(&stem) || parent == "config"
 }
 
 /// Directives that start nginx files (main, fragment or params file).
@@ -265,6 +311,33 @@ impl Analyzer for Plugin {
             "**/docker-compose*.yaml",
             "**/compose.yml",
             "**/compose.yaml",
+            "**/Dockerfile",
+            "**/Dockerfile.*",
+            "**/*.Dockerfile",
+            "**/*.dockerfile",
+            "**/Containerfile",
+            "**/Procfile",
+            "**/Procfile.*",
+            "**/*.sh",
+            "**/*.bash",
+            "**/config/*.json",
+            "**/config/*.yml",
+            "**/config/*.yaml",
+            "**/config.json",
+            "**/config.yml",
+            "**/config.yaml",
+            "**/settings.json",
+            "**/settings.yml",
+            "**/settings.yaml",
+            "**/cache.json",
+            "**/cache.yml",
+            "**/cache.yaml",
+            "**/caches.json",
+            "**/caches.yml",
+            "**/caches.yaml",
+            "**/redis.json",
+            "**/redis.yml",
+            "**/redis.yaml",
             "**/db.js",
             "**/db.ts",
             "**/database.js",
@@ -280,7 +353,7 @@ impl Analyzer for Plugin {
     fn analyze(&self, cx: &Context, artifacts: &[Artifact], config: &Config) -> Result<Output> {
         let settings = Settings::from_config(config)?;
         let mut out = Output::default();
-        let mut texts: Vec<(&str, String, Format)> = Vec::with_capacity(artifacts.len());
+        let mut texts: Vec<(&str, String, Option<Format>)> = Vec::with_capacity(artifacts.len());
         for artifact in artifacts {
             let text = match cx.read_to_string(&artifact.path) {
                 Ok(text) => text,
@@ -292,20 +365,22 @@ impl Analyzer for Plugin {
                     continue;
                 }
             };
-            if let Some(format) = format_of(&artifact.path, &text) {
-                texts.push((artifact.path.as_str(), text, format));
-            }
+            let format = format_of(&artifact.path, &text);
+            texts.push((artifact.path.as_str(), text, format));
         }
         let nginx_inputs: Vec<(&str, &str)> = texts
             .iter()
-            .filter(|(_, _, f)| *f == Format::Nginx)
+            .filter(|(_, _, f)| *f == Some(Format::Nginx))
             .map(|(p, t, _)| (*p, t.as_str()))
             .collect();
         if !nginx_inputs.is_empty() {
             analyze_nginx(&nginx_inputs, &settings, &mut out);
         }
+        analyze_redis(&texts, &mut out);
         for (path, text, format) in &texts {
-            analyze_file(path, text, *format, &mut out);
+            if let Some(format) = format {
+                analyze_file(path, text, *format, &mut out);
+            }
         }
         Ok(out)
     }
@@ -322,48 +397,53 @@ fn analyze_nginx(inputs: &[(&str, &str)], settings: &Settings, out: &mut Output)
     upstream_without_keepalive::check(&model, out);
 }
 
-fn check_redis(server: &RedisServer, out: &mut Output) {
-    redis_maxmemory_unset::check(server, out);
-    redis_noeviction_cache::check(server, out);
+/// Redis servers are assembled across files: a launch loads a config
+/// file, which includes others.
+fn analyze_redis(texts: &[(&str, String, Option<Format>)], out: &mut Output) {
+    let mut confs = Vec::new();
+    let mut launches = Vec::new();
+    for (path, text, format) in texts {
+        // Most scripts and images have nothing to do with Redis: skip their parse.
+        match format {
+            Some(Format::Redis) => confs.push(*path),
+            Some(Format::Compose) => launches.extend(launch::compose(path, text, out)),
+            Some(Format::Dockerfile) if text.contains("redis") => {
+                launches.extend(launch::dockerfile(path, text));
+            }
+            Some(Format::Procfile) if text.contains("redis-server") => {
+                launches.extend(launch::procfile(path, text, out));
+            }
+            Some(Format::Shell) if text.contains("redis-server") => {
+                launches.extend(launch::script(path, text, out));
+            }
+            _ => {}
+        }
+    }
+    if confs.is_empty() && launches.is_empty() {
+        return;
+    }
+    let files: Vec<(&str, &str)> = texts.iter().map(|(p, t, _)| (*p, t.as_str())).collect();
+    for server in sources::redis::servers(&files, &confs, &launches, out) {
+        redis_maxmemory_unset::check(&server, out);
+        redis_noeviction_cache::check(&server, out);
+    }
 }
 
 fn analyze_file(path: &str, text: &str, format: Format, out: &mut Output) {
     let pools = match format {
-        Format::Nginx => return,
-        Format::Redis => {
-            let server = RedisServer {
-                conf: sources::redis::read_conf(path, text, out),
-                path: path.to_owned(),
-                line: None,
-                cache: sources::redis::names_a_cache(path),
-            };
-            check_redis(&server, out);
-            return;
-        }
-        Format::Compose => {
-            for (_, server) in sources::redis::compose_servers(path, text, out) {
-                check_redis(&server, out);
-            }
-            return;
-        }
+        Format::Nginx
+        | Format::Redis
+        | Format::Compose
+        | Format::Dockerfile
+        | Format::Procfile
+        | Format::Shell => return,
         Format::RailsDatabase => sources::rails::pools(path, text, out),
         Format::Spring => {
             let mut pools = Vec::new();
             for props in sources::spring::read(path, text, out) {
-                spring_cache_without_ttl::check(&props, path, out);
-                if let Some((ttl, line)) = props.get("spring.cache.redis.timetolive") {
-                    match units::spring_duration_s(ttl, 0.001) {
-                        Some(secs) => out.metric(
-                            Metric::new(vocabulary::CACHE_TTL, secs, unit::S)
-                                .label(label::CACHE, "spring-cache-redis")
-                                .span(Span::line(path, line)),
-                        ),
-                        None => out.note(
-                            format!("{path}: `spring.cache.redis.time-to-live` = `{ttl}` is not a duration"),
-                            Some(Span::line(path, line)),
-                        ),
-                    }
-                }
+                let found = sources::spring::caches(path, &props, out);
+                spring_cache_without_ttl::check(&found, path, out);
+                caches::emit(&found, path, out);
                 pools.extend(sources::spring::pools(path, &props, out));
             }
             pools
@@ -373,6 +453,12 @@ fn analyze_file(path: &str, text: &str, format: Format, out: &mut Output) {
         Format::Prisma => sources::env::prisma_pools(path, text, out),
         Format::JsonDb => sources::jsconfig::json_pools(path, text, out),
         Format::JsCode => sources::jsconfig::code_pools(path, text, out),
+        Format::AppConfig => {
+            let found = sources::appconfig::read(path, text, out);
+            app_cache_without_ttl::check(&found.caches, path, out);
+            caches::emit(&found.caches, path, out);
+            found.pools
+        }
     };
     pools::emit(&pools, path, out);
     database_without_statement_timeout::check(&pools, path, out);
@@ -401,10 +487,18 @@ mod tests {
             ("etc/supervisord.conf", "[program:web]\ncommand=x\n", None),
             ("deploy/nginx/mime.types", "types {\n", Some(Format::Nginx)),
             (
-                "deploy/nginx/Dockerfile",
-                "FROM nginx\n",
+                "deploy/nginx/proxy_params",
+                "proxy_set_header Host $host;\n",
                 Some(Format::Nginx),
             ),
+            (
+                "deploy/nginx/Dockerfile",
+                "FROM nginx\n",
+                Some(Format::Dockerfile),
+            ),
+            ("docker/redis.Dockerfile", "", Some(Format::Dockerfile)),
+            ("Procfile.dev", "", Some(Format::Procfile)),
+            ("bin/start-redis.sh", "", Some(Format::Shell)),
             ("deploy/nginx/README.md", "server {", None),
             ("config/database.yml", "", Some(Format::RailsDatabase)),
             (
@@ -421,6 +515,10 @@ mod tests {
             ("docker-compose.prod.yml", "", Some(Format::Compose)),
             ("src/db.ts", "", Some(Format::JsCode)),
             ("package.json", "", None),
+            ("config/default.json", "", Some(Format::AppConfig)),
+            ("config/cable.yml", "", Some(Format::AppConfig)),
+            ("deploy/settings.yaml", "", Some(Format::AppConfig)),
+            (".github/workflows/ci.yml", "", None),
         ];
         for (path, text, expected) in cases {
             assert_eq!(format_of(path, text), expected, "{path}");

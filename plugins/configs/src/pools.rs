@@ -1,5 +1,6 @@
 //! Connection pools and database timeouts found in any format, reported
-//! as `pool.*` and `db.statement_timeout` metrics. A setting left unset is
+//! as `pool.*` and `db.statement_timeout` metrics (`resource` = `database`,
+//! `redis` or `external-api`, the labels the policy's pooling bounds judge). A setting left unset is
 //! reported with the library's default (`derivation=default` and the
 //! default's source); a templated or unreadable one is a note, never a
 //! guess.
@@ -8,6 +9,15 @@ use perfwarden_sdk::vocabulary::{self, label, unit};
 use perfwarden_sdk::{Metric, Output, Span};
 
 use crate::template::template_kind;
+
+/// How long a caller waits for a free connection before failing, `s`
+/// (0 = waits forever). Not in the SDK vocabulary: the default policy
+/// shows it without judging it.
+pub const POOL_ACQUIRE_TIMEOUT: &str = "pool.acquire_timeout";
+
+/// Idle connections a pool keeps (more are closed on return), `connections`.
+/// Not in the SDK vocabulary, like [`POOL_ACQUIRE_TIMEOUT`].
+pub const POOL_MAX_IDLE: &str = "pool.max_idle";
 
 /// A value and where it comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +65,10 @@ pub struct Pool {
     pub max: Option<Setting>,
     /// Idle timeout, seconds.
     pub idle_timeout: Option<Setting>,
+    /// Idle connections kept.
+    pub max_idle: Option<Setting>,
+    /// Wait for a free connection, seconds (0 = forever).
+    pub acquire_timeout: Option<Setting>,
     /// Statement timeout, seconds (0 = none); `None` where the format cannot set one.
     pub statement_timeout: Option<Setting>,
 }
@@ -69,6 +83,8 @@ impl Pool {
             min: None,
             max: None,
             idle_timeout: None,
+            max_idle: None,
+            acquire_timeout: None,
             statement_timeout: None,
         }
     }
@@ -85,7 +101,7 @@ pub fn number(
     what: &str,
     path: &str,
     scale: f64,
-    parse: fn(&str) -> Option<f64>,
+    parse: impl Fn(&str) -> Option<f64>,
     out: &mut Output,
 ) -> Result<Option<Setting>, ()> {
     let Some((text, line)) = raw else {
@@ -132,6 +148,8 @@ pub fn emit(pools: &[Pool], path: &str, out: &mut Output) {
             (vocabulary::POOL_MIN, unit::CONNECTIONS, &pool.min),
             (vocabulary::POOL_MAX, unit::CONNECTIONS, &pool.max),
             (vocabulary::POOL_IDLE_TIMEOUT, unit::S, &pool.idle_timeout),
+            (POOL_MAX_IDLE, unit::CONNECTIONS, &pool.max_idle),
+            (POOL_ACQUIRE_TIMEOUT, unit::S, &pool.acquire_timeout),
         ];
         for (name, unit, setting) in fields {
             if let Some(setting) = setting {

@@ -1,5 +1,5 @@
 //! Units of configuration values: nginx/Redis durations, Redis memory
-//! sizes, nginx request rates, Spring durations.
+//! sizes, nginx request rates, Spring, Caffeine and app-config durations.
 
 /// An nginx time value (`30`, `500ms`, `10s`, `5m`, `1h30m`, `2d`) in
 /// seconds. A bare number means seconds, as in nginx.
@@ -121,6 +121,63 @@ pub fn spring_duration_s(text: &str, default_unit_s: f64) -> Option<f64> {
     Some(number * factor)
 }
 
+/// A duration in an application config: a bare number in the key's unit
+/// (`default_unit_s` seconds), ISO-8601 (`PT5M`), or a number with a unit
+/// (`300ms`, `5m`, `5 min`, `1 hour`, `2 days`).
+pub fn app_duration_s(text: &str, default_unit_s: f64) -> Option<f64> {
+    let text = text.trim();
+    if let Ok(number) = text.parse::<f64>() {
+        return number.is_finite().then_some(number * default_unit_s);
+    }
+    if text.len() > 2 && text[..2].eq_ignore_ascii_case("pt") {
+        return spring_duration_s(text, 1.0);
+    }
+    let digits = text
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'.')
+        .count();
+    let number: f64 = text.get(..digits)?.parse().ok()?;
+    let factor = match text[digits..].trim().to_ascii_lowercase().as_str() {
+        "ms" | "millis" | "milliseconds" => 1e-3,
+        "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
+        "d" | "day" | "days" => 86_400.0,
+        "w" | "week" | "weeks" => 604_800.0,
+        _ => return None,
+    };
+    Some(number * factor)
+}
+
+/// A Caffeine spec duration (`expireAfterWrite=10m`): a whole number with
+/// `d`, `h`, `m` or `s`, or ISO-8601 (`PT10M`), in seconds.
+pub fn caffeine_duration_s(text: &str) -> Option<f64> {
+    let text = text.trim();
+    if let Some(iso) = text.strip_prefix(['P', 'p']) {
+        // `P1D`, `P1DT12H`, `PT10M`: days before the `T`, the rest as Spring reads it.
+        let (days, time) = iso.split_once(['T', 't']).unwrap_or((iso, ""));
+        let days = match days {
+            "" => 0.0,
+            d => d.strip_suffix(['D', 'd'])?.parse::<f64>().ok()? * 86_400.0,
+        };
+        let time = match time {
+            "" => 0.0,
+            t => spring_duration_s(&format!("PT{t}"), 1.0)?,
+        };
+        return Some(days + time);
+    }
+    let (number, unit) = text.split_at(text.len().checked_sub(1)?);
+    let number: u64 = number.parse().ok()?;
+    let factor = match unit {
+        "d" => 86_400,
+        "h" => 3600,
+        "m" => 60,
+        "s" => 1,
+        _ => return None,
+    };
+    Some((number * factor) as f64)
+}
+
 /// A PostgreSQL time setting (`statement_timeout`): a bare number is
 /// milliseconds; units `us`, `ms`, `s`, `min`, `h`, `d`. Returns seconds.
 pub fn postgres_duration_s(text: &str) -> Option<f64> {
@@ -186,5 +243,22 @@ mod tests {
         assert_eq!(postgres_duration_s("'5s'"), Some(5.0));
         assert_eq!(postgres_duration_s("1min"), Some(60.0));
         assert_eq!(postgres_duration_s("fast"), None);
+    }
+
+    #[test]
+    fn app_and_caffeine_durations() {
+        assert_eq!(app_duration_s("300", 1.0), Some(300.0));
+        assert_eq!(app_duration_s("30000", 0.001), Some(30.0));
+        assert_eq!(app_duration_s("5m", 1.0), Some(300.0));
+        assert_eq!(app_duration_s("5 minutes", 1.0), Some(300.0));
+        assert_eq!(app_duration_s("1 hour", 1.0), Some(3600.0));
+        assert_eq!(app_duration_s("PT1M", 1.0), Some(60.0));
+        assert_eq!(app_duration_s("soon", 1.0), None);
+        assert_eq!(caffeine_duration_s("10m"), Some(600.0));
+        assert_eq!(caffeine_duration_s("2d"), Some(172_800.0));
+        assert_eq!(caffeine_duration_s("PT30S"), Some(30.0));
+        assert_eq!(caffeine_duration_s("P1DT1H"), Some(90_000.0));
+        assert_eq!(caffeine_duration_s("10M"), None);
+        assert_eq!(caffeine_duration_s("10"), None);
     }
 }

@@ -5,7 +5,7 @@
 use perfwarden_plugin_configs::Plugin;
 use perfwarden_sdk::testing::Tester;
 
-const PATHS: [&str; 12] = [
+const PATHS: [&str; 17] = [
     "redis/redis.conf",
     "nginx/nginx.conf",
     "nginx/sites-enabled/app.conf.j2",
@@ -18,9 +18,14 @@ const PATHS: [&str; 12] = [
     "config/config.json",
     "docker-compose.yml",
     "src/db.js",
+    "docker/redis/Dockerfile",
+    "Procfile",
+    "bin/start-redis.sh",
+    "config/default.json",
+    "config/production.yml",
 ];
 
-const GARBAGE: [&str; 10] = [
+const GARBAGE: [&str; 14] = [
     "",
     "\u{0}\u{1}\u{fffd}{{{{ %> <% '\"",
     "a: [1, 2\nb: {",
@@ -31,6 +36,10 @@ const GARBAGE: [&str; 10] = [
     "{\"production\": {\"dialect\": \"postgres\", \"pool\": {\"max\": \"ten\"}}",
     "new Pool({ max: ",
     "datasource db { url = \"postgresql://db?connection_limit=%zz",
+    "FROM redis\nCMD [\"--maxmemory\"\nCMD redis-server 'open\nENTRYPOINT \\\n",
+    "cache: redis-server $(\nweb:\n: x\nredis-server --include ../../../../x --maxmemory\n",
+    "cache:\n  caches: [ {name: x, ttl: }\nredis: {pool: [",
+    "{\"cache\": {\"caches\": [{\"ttl\": \"1e999\"}, 7, null]}, \"redis\": {\"pool\": 1e999}}",
 ];
 
 #[test]
@@ -70,6 +79,16 @@ fn broken_files_are_located_notes() {
             "{\n  \"production\": {\n    \"dialect\": \"postgres\",\n  }\n}\n",
         ),
         ("pgbouncer.ini", "[pgbouncer]\ndefault_pool_size\n"),
+        (
+            "Procfile",
+            "web: bin/web\ncache: redis-server --dir 'open\n",
+        ),
+        ("bin/redis.sh", "redis-server --maxmemory \"${MAX\n"),
+        (
+            "config/default.json",
+            "{\n  \"cache\": {\n    \"ttl\": 30,\n  }\n}\n",
+        ),
+        ("config/default.yml", "cache:\n  ttl: 5m\n  bad: [\n"),
         (".env", "DATABASE_URL=\"postgresql://x\nOK=1\n"),
     ];
     for (path, text) in cases {

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use perfwarden_plugin_configs::Plugin;
 use perfwarden_plugin_configs::parse::redis;
+use perfwarden_plugin_configs::sources::{self, launch};
 use perfwarden_sdk::testing::Tester;
 
 fn enabled(test: &str) -> bool {
@@ -79,8 +80,22 @@ fn free_port() -> u16 {
 
 /// Start redis-server with `args` (a config file and/or flags); `Err(stderr+stdout)` if it exits.
 fn start_redis(args: &[&std::ffi::OsStr], dir: &Path) -> Result<RedisServer, String> {
+    start_redis_in(args, dir, None)
+}
+
+/// [`start_redis`] from working directory `cwd` (Redis resolves relative
+/// config and include paths from it).
+fn start_redis_in(
+    args: &[&std::ffi::OsStr],
+    dir: &Path,
+    cwd: Option<&Path>,
+) -> Result<RedisServer, String> {
     let port = free_port();
-    let mut child = Command::new("redis-server")
+    let mut command = Command::new("redis-server");
+    if let Some(cwd) = cwd {
+        command.current_dir(cwd);
+    }
+    let mut child = command
         .args(args)
         .args(["--port", &port.to_string(), "--dir"])
         .arg(dir)
@@ -198,19 +213,16 @@ fn redis_flags_in_compose_match_config_get() {
     }
     let text = std::fs::read_to_string(fixture("redis/docker-compose.yml")).expect("fixture");
     let mut out = perfwarden_sdk::Output::default();
-    let servers = perfwarden_plugin_configs::sources::redis::compose_servers(
-        "docker-compose.yml",
-        &text,
-        &mut out,
-    );
+    let launches = launch::compose("docker-compose.yml", &text, &mut out);
+    let servers =
+        sources::redis::servers(&[("docker-compose.yml", &text)], &[], &launches, &mut out);
     assert_eq!(servers.len(), 1, "{:?}", out.notes);
-    let conf = &servers[0].1.conf;
-    let command = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("command: "))
-        .expect("command line");
-    let args = redis::split_args(command).expect("command splits");
-    let flags: Vec<&std::ffi::OsStr> = args[1..].iter().map(std::ffi::OsStr::new).collect();
+    let conf = &servers[0].conf;
+    let flags: Vec<&std::ffi::OsStr> = launches[0]
+        .args
+        .iter()
+        .map(|w| std::ffi::OsStr::new(&w.text))
+        .collect();
     let dir = TempDir::new("redis-flags");
     let server = start_redis(&flags, &dir.0)
         .unwrap_or_else(|err| panic!("redis-server refused the flags:\n{err}"));
@@ -231,6 +243,75 @@ fn redis_flags_in_compose_match_config_get() {
         config_get(server.port, "tcp-keepalive"),
         conf.tcp_keepalive.value.to_string()
     );
+}
+
+/// The four settings the plugin reads, as `CONFIG GET` answers them.
+fn assert_config_get(port: u16, conf: &redis::RedisConf, what: &str) {
+    let expected = [
+        ("maxmemory", conf.maxmemory.value.to_string()),
+        ("maxmemory-policy", conf.maxmemory_policy.value.clone()),
+        ("timeout", conf.timeout.value.to_string()),
+        ("tcp-keepalive", conf.tcp_keepalive.value.to_string()),
+    ];
+    for (name, value) in expected {
+        assert_eq!(config_get(port, name), value, "{what}: {name}");
+    }
+}
+
+#[test]
+fn redis_include_chain_matches_config_get() {
+    if !enabled("redis_include_chain_matches_config_get") {
+        return;
+    }
+    let dir = fixture("redis/include");
+    let main = std::fs::read_to_string(dir.join("redis.conf")).expect("fixture");
+    let local = std::fs::read_to_string(dir.join("local.conf")).expect("fixture");
+    let mut out = perfwarden_sdk::Output::default();
+    let servers = sources::redis::servers(
+        &[("redis/redis.conf", &main), ("redis/local.conf", &local)],
+        &["redis/redis.conf", "redis/local.conf"],
+        &[],
+        &mut out,
+    );
+    assert_eq!(servers.len(), 1, "local.conf is part of redis.conf");
+    let conf = &servers[0].conf;
+    assert_eq!(
+        (conf.maxmemory.value, conf.maxmemory_policy.value.as_str()),
+        (128 * 1024 * 1024, "volatile-ttl")
+    );
+    assert_eq!((conf.timeout.value, conf.tcp_keepalive.value), (45, 120));
+    // Redis resolves `include local.conf` from its working directory.
+    let data = TempDir::new("redis-include");
+    let server = start_redis_in(&[std::ffi::OsStr::new("redis.conf")], &data.0, Some(&dir))
+        .unwrap_or_else(|err| panic!("redis-server refused redis/include:\n{err}"));
+    assert_config_get(server.port, conf, "redis/include");
+}
+
+#[test]
+fn redis_script_flags_match_config_get() {
+    if !enabled("redis_script_flags_match_config_get") {
+        return;
+    }
+    let text = std::fs::read_to_string(fixture("redis/launch/start-redis.sh")).expect("fixture");
+    let mut out = perfwarden_sdk::Output::default();
+    let launches = launch::script("start-redis.sh", &text, &mut out);
+    assert_eq!(launches.len(), 1, "{:?}", out.notes);
+    let servers = sources::redis::servers(&[("start-redis.sh", &text)], &[], &launches, &mut out);
+    let conf = &servers[0].conf;
+    assert_eq!(
+        (conf.maxmemory.value, conf.maxmemory_policy.value.as_str()),
+        (96 * 1024 * 1024, "allkeys-lfu")
+    );
+    // The quoted values (`"96mb"`, `'allkeys-lfu'`, `""`) reach Redis unquoted, as the shell passes them.
+    let args: Vec<&std::ffi::OsStr> = launches[0]
+        .args
+        .iter()
+        .map(|w| std::ffi::OsStr::new(&w.text))
+        .collect();
+    let data = TempDir::new("redis-script");
+    let server = start_redis(&args, &data.0)
+        .unwrap_or_else(|err| panic!("redis-server refused the script's flags:\n{err}"));
+    assert_config_get(server.port, conf, "start-redis.sh");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! ones. `redis-server` command-line flags (`--maxmemory 100mb`) use the
 //! same directives.
 
+use crate::template::template_kind;
 use crate::units::redis_memory_bytes;
 
 /// One directive line.
@@ -15,6 +16,11 @@ pub struct Line {
     pub args: Vec<String>,
     /// 1-based line.
     pub line: u32,
+    /// Index of the file it comes from, in the order the server reads them
+    /// (0: the file or command itself, then includes).
+    pub file: usize,
+    /// An argument is templated or a shell expansion: known only at deploy time.
+    pub templated: bool,
 }
 
 /// A value as effective in the server: configured on a line, or Redis's
@@ -25,6 +31,26 @@ pub struct Setting<T> {
     pub value: T,
     /// The line that set it; `None` for the built-in default.
     pub line: Option<u32>,
+    /// Index of the file of that line (see [`Line::file`]).
+    pub file: usize,
+}
+
+impl<T> Setting<T> {
+    fn default(value: T) -> Self {
+        Self {
+            value,
+            line: None,
+            file: 0,
+        }
+    }
+
+    fn at(value: T, line: &Line) -> Self {
+        Self {
+            value,
+            line: Some(line.line),
+            file: line.file,
+        }
+    }
 }
 
 /// The settings perfwarden reads from a redis.conf.
@@ -40,8 +66,9 @@ pub struct RedisConf {
     pub timeout: Setting<u64>,
     /// `tcp-keepalive` in seconds (default 300).
     pub tcp_keepalive: Setting<u64>,
-    /// Problems with single lines (bad quoting, bad numbers), with their line.
-    pub errors: Vec<(u32, String)>,
+    /// Problems with single lines (bad quoting, bad numbers): line,
+    /// message and file index (see [`Line::file`]).
+    pub errors: Vec<(u32, String, usize)>,
 }
 
 /// Split a line into arguments like Redis does; `Err` on unbalanced quotes
@@ -118,6 +145,14 @@ pub fn split_args(line: &str) -> Result<Vec<String>, String> {
 /// Parse a redis.conf. Lines that do not split become `errors`; the rest
 /// of the file is still read, as perfwarden reports per line.
 pub fn parse(text: &str) -> RedisConf {
+    let (lines, errors) = parse_lines(text, 0);
+    let errors = errors.into_iter().map(|(l, m)| (l, m, 0)).collect();
+    settle(lines, errors)
+}
+
+/// The directive lines of one redis.conf (file index `file`) and the
+/// lines that do not split.
+pub fn parse_lines(text: &str, file: usize) -> (Vec<Line>, Vec<(u32, String)>) {
     let mut lines = Vec::new();
     let mut errors = Vec::new();
     for (index, raw) in text.lines().enumerate() {
@@ -129,99 +164,92 @@ pub fn parse(text: &str) -> RedisConf {
         match split_args(trimmed) {
             Ok(mut args) if !args.is_empty() => {
                 let name = args.remove(0).to_ascii_lowercase();
+                let templated = args.iter().any(|a| template_kind(a).is_some());
                 lines.push(Line {
                     name,
                     args,
                     line: number,
+                    file,
+                    templated,
                 });
             }
             Ok(_) => {}
             Err(err) => errors.push((number, err)),
         }
     }
-    from_lines(lines, errors)
+    (lines, errors)
 }
 
 /// Read `redis-server` flags (`--maxmemory 100mb --maxmemory-policy
 /// allkeys-lru`), as given in a compose `command:` or a script; `line` is
-/// where the command sits.
-pub fn parse_flags(args: &[String], line: u32) -> RedisConf {
+/// where the command sits. Each argument is `(text, dynamic)`: a dynamic
+/// one (shell expansion) makes its directive templated.
+pub fn parse_flags(args: &[(String, bool)], line: u32) -> Vec<Line> {
     let mut lines: Vec<Line> = Vec::new();
-    for arg in args {
-        if let Some(name) = arg.strip_prefix("--") {
+    for (arg, dynamic) in args {
+        if let Some(name) = arg.strip_prefix("--").filter(|_| !dynamic) {
             lines.push(Line {
                 name: name.to_ascii_lowercase(),
                 args: Vec::new(),
                 line,
+                file: 0,
+                templated: false,
             });
         } else if let Some(last) = lines.last_mut() {
             last.args.push(arg.clone());
+            last.templated |= *dynamic || template_kind(arg).is_some();
         }
     }
-    from_lines(lines, Vec::new())
+    lines
 }
 
-fn from_lines(lines: Vec<Line>, mut errors: Vec<(u32, String)>) -> RedisConf {
+/// The effective settings of directives read in order (a config file's
+/// lines with its includes spliced in, then command-line flags): later
+/// lines override earlier ones, as in Redis. Templated lines are skipped:
+/// their value is unknown, which the caller reports.
+pub fn settle(lines: Vec<Line>, mut errors: Vec<(u32, String, usize)>) -> RedisConf {
     let mut conf = RedisConf {
-        maxmemory: Setting {
-            value: 0,
-            line: None,
-        },
-        maxmemory_policy: Setting {
-            value: "noeviction".into(),
-            line: None,
-        },
-        timeout: Setting {
-            value: 0,
-            line: None,
-        },
-        tcp_keepalive: Setting {
-            value: 300,
-            line: None,
-        },
+        maxmemory: Setting::default(0),
+        maxmemory_policy: Setting::default("noeviction".into()),
+        timeout: Setting::default(0),
+        tcp_keepalive: Setting::default(300),
         lines: Vec::new(),
         errors: Vec::new(),
     };
-    for line in &lines {
+    for line in lines.iter().filter(|l| !l.templated) {
         let value = line.args.first().map(String::as_str);
         match (line.name.as_str(), value) {
             ("maxmemory", Some(v)) => match redis_memory_bytes(v) {
-                Some(bytes) => {
-                    conf.maxmemory = Setting {
-                        value: bytes,
-                        line: Some(line.line),
-                    }
-                }
-                None => errors.push((line.line, format!("maxmemory `{v}` is not a memory size"))),
+                Some(bytes) => conf.maxmemory = Setting::at(bytes, line),
+                None => errors.push((
+                    line.line,
+                    format!("maxmemory `{v}` is not a memory size"),
+                    line.file,
+                )),
             },
             ("maxmemory-policy", Some(v)) => {
-                conf.maxmemory_policy = Setting {
-                    value: v.to_ascii_lowercase(),
-                    line: Some(line.line),
-                }
+                conf.maxmemory_policy = Setting::at(v.to_ascii_lowercase(), line);
             }
             ("timeout", Some(v)) => match v.parse() {
-                Ok(secs) => {
-                    conf.timeout = Setting {
-                        value: secs,
-                        line: Some(line.line),
-                    }
-                }
-                Err(_) => errors.push((line.line, format!("timeout `{v}` is not a number"))),
+                Ok(secs) => conf.timeout = Setting::at(secs, line),
+                Err(_) => errors.push((
+                    line.line,
+                    format!("timeout `{v}` is not a number"),
+                    line.file,
+                )),
             },
             ("tcp-keepalive", Some(v)) => match v.parse() {
-                Ok(secs) => {
-                    conf.tcp_keepalive = Setting {
-                        value: secs,
-                        line: Some(line.line),
-                    }
-                }
-                Err(_) => errors.push((line.line, format!("tcp-keepalive `{v}` is not a number"))),
+                Ok(secs) => conf.tcp_keepalive = Setting::at(secs, line),
+                Err(_) => errors.push((
+                    line.line,
+                    format!("tcp-keepalive `{v}` is not a number"),
+                    line.file,
+                )),
             },
             _ => {}
         }
     }
-    errors.sort_by_key(|(line, _)| *line);
+    errors.sort_by_key(|(line, _, file)| (*file, *line));
     conf.lines = lines;
     conf.errors = errors;
     conf
@@ -254,13 +282,7 @@ mod tests {
         assert_eq!(conf.maxmemory.line, Some(3));
         assert_eq!(conf.maxmemory_policy.value, "allkeys-lru");
         assert_eq!(conf.timeout.value, 30);
-        assert_eq!(
-            conf.tcp_keepalive,
-            Setting {
-                value: 300,
-                line: None
-            }
-        );
+        assert_eq!(conf.tcp_keepalive, Setting::default(300));
     }
 
     #[test]
@@ -273,11 +295,26 @@ mod tests {
 
     #[test]
     fn reads_server_flags() {
-        let args: Vec<String> = ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lfu"]
-            .map(String::from)
-            .to_vec();
-        let conf = parse_flags(&args, 7);
+        let args: Vec<(String, bool)> = [
+            ("--maxmemory", false),
+            ("256mb", false),
+            ("--maxmemory-policy", false),
+            ("allkeys-lfu", false),
+            ("--timeout", false),
+            ("$IDLE", true),
+        ]
+        .map(|(a, d)| (a.to_owned(), d))
+        .to_vec();
+        let lines = parse_flags(&args, 7);
+        assert_eq!(lines.len(), 3);
+        assert!(lines[2].templated);
+        let conf = settle(lines, Vec::new());
         assert_eq!(conf.maxmemory.value, 268_435_456);
         assert_eq!(conf.maxmemory_policy.line, Some(7));
+        assert_eq!(
+            conf.timeout,
+            Setting::default(0),
+            "a run-time value is not read"
+        );
     }
 }

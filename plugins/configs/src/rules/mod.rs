@@ -1,5 +1,6 @@
 //! One rule per file: docs, logic and pass/fail tests.
 
+pub mod app_cache_without_ttl;
 pub mod database_without_statement_timeout;
 pub mod login_rate_limit_looser_than_policy;
 pub mod login_without_rate_limit;
@@ -14,7 +15,7 @@ pub mod upstream_without_keepalive;
 use perfwarden_sdk::Rule;
 
 /// Every rule of the plugin, in id order.
-pub static ALL: [&Rule; 10] = [
+pub static ALL: [&Rule; 11] = [
     &redis_maxmemory_unset::REDIS_MAXMEMORY_UNSET,
     &redis_noeviction_cache::REDIS_NOEVICTION_CACHE,
     &nginx_cache_without_valid::NGINX_CACHE_WITHOUT_VALID,
@@ -25,4 +26,5 @@ pub static ALL: [&Rule; 10] = [
     &upstream_without_keepalive::UPSTREAM_WITHOUT_KEEPALIVE,
     &database_without_statement_timeout::DATABASE_WITHOUT_STATEMENT_TIMEOUT,
     &spring_cache_without_ttl::SPRING_CACHE_WITHOUT_TTL,
+    &app_cache_without_ttl::APP_CACHE_WITHOUT_TTL,
 ];

@@ -1,4 +1,4 @@
-use perfwarden_sdk::{Confidence, Finding, Output, Span, declare_rule};
+use perfwarden_sdk::{Confidence, Finding, Output, declare_rule};
 
 use crate::sources::redis::RedisServer;
 
@@ -36,15 +36,12 @@ declare_rule! {
 /// finding certain; otherwise the instance may be a queue or a store whose
 /// size is bounded elsewhere.
 pub fn check(server: &RedisServer, out: &mut Output) {
-    let (conf, path) = (&server.conf, server.path.as_str());
-    if conf.maxmemory.value != 0 {
+    let conf = &server.conf;
+    // A value set at deploy time or in a file not analyzed may well be a cap.
+    if conf.maxmemory.value != 0 || !server.known("maxmemory") {
         return;
     }
-    let span = conf
-        .maxmemory
-        .line
-        .or(server.line)
-        .map_or_else(|| Span::file(path), |line| Span::line(path, line));
+    let span = server.span(conf.maxmemory.line, conf.maxmemory.file);
     let mut finding = Finding::new(
         &REDIS_MAXMEMORY_UNSET,
         match conf.maxmemory.line {
@@ -77,6 +74,39 @@ mod tests {
             ],
             &["port 6379\n", "maxmemory 100mb\nmaxmemory 0\n"],
         );
+    }
+
+    #[test]
+    fn launches_and_deploy_time_values() {
+        let tester = Tester::new(crate::Plugin);
+        tester.test_rule(
+            &REDIS_MAXMEMORY_UNSET,
+            "docker/cache/Dockerfile",
+            &[
+                "FROM redis:7\nCMD [\"--maxmemory\", \"256mb\"]\n",
+                "FROM debian\nCMD redis-server --maxmemory \"$MAXMEM\"\n",
+                "FROM redis:7\nCMD [\"redis-server\", \"/etc/redis/redis.conf\"]\n",
+                "FROM node:20\nCMD [\"node\", \"server.js\"]\n",
+            ],
+            &[
+                "FROM redis:7-alpine\n",
+                "FROM redis:7\nCMD redis-server --maxmemory-policy allkeys-lru\n",
+            ],
+        );
+        tester.test_rule(
+            &REDIS_MAXMEMORY_UNSET,
+            "Procfile",
+            &["cache: redis-server --maxmemory 64mb\nweb: bin/web\n"],
+            &["cache: redis-server --port $PORT\n"],
+        );
+        // The finding points at the command that starts the server.
+        let out = tester.run(&[(
+            "bin/cache.sh",
+            "#!/bin/sh\nset -e\nexec redis-server --save ''\n",
+        )]);
+        let span = out.findings[0].span.as_ref().unwrap();
+        assert_eq!((span.path.as_str(), span.line), ("bin/cache.sh", 3));
+        assert_eq!(out.findings[0].confidence, Confidence::High);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-use perfwarden_sdk::{Confidence, Finding, Output, Span, declare_rule};
+use perfwarden_sdk::{Confidence, Finding, Output, declare_rule};
 
 use crate::sources::redis::RedisServer;
 
@@ -36,14 +36,15 @@ declare_rule! {
 /// queue or a primary store, so without a path naming a cache the finding
 /// is Medium.
 pub fn check(server: &RedisServer, out: &mut Output) {
-    let (conf, path) = (&server.conf, server.path.as_str());
-    if conf.maxmemory.value == 0 || conf.maxmemory_policy.value != "noeviction" {
+    let conf = &server.conf;
+    let known = server.known("maxmemory") && server.known("maxmemory-policy");
+    if !known || conf.maxmemory.value == 0 || conf.maxmemory_policy.value != "noeviction" {
         return;
     }
-    let line = conf.maxmemory_policy.line.or(conf.maxmemory.line);
-    let span = line
-        .or(server.line)
-        .map_or_else(|| Span::file(path), |line| Span::line(path, line));
+    let span = match conf.maxmemory_policy.line {
+        Some(line) => server.span(Some(line), conf.maxmemory_policy.file),
+        None => server.span(conf.maxmemory.line, conf.maxmemory.file),
+    };
     let how = if conf.maxmemory_policy.line.is_some() {
         "is"
     } else {
@@ -85,6 +86,36 @@ mod tests {
                 "maxmemory 2gb\n",
                 "maxmemory 1mb\nmaxmemory-policy \"NoEviction\"\n",
             ],
+        );
+    }
+
+    #[test]
+    fn flags_override_the_loaded_file() {
+        let conf = (
+            "redis/cache.conf",
+            "maxmemory 256mb\nmaxmemory-policy noeviction\n",
+        );
+        let compose = |command: &str| {
+            format!(
+                "services:\n  cache:\n    image: redis:7\n    command: {command}\n    volumes:\n      - ./redis:/usr/local/etc/redis\n"
+            )
+        };
+        let tester = Tester::new(crate::Plugin);
+        let fixed =
+            compose("redis-server /usr/local/etc/redis/cache.conf --maxmemory-policy allkeys-lru");
+        let out = tester.run(&[conf, ("docker-compose.yml", &fixed)]);
+        assert!(out.findings.is_empty(), "{:#?}", out.findings);
+        let kept = compose("redis-server /usr/local/etc/redis/cache.conf --timeout 30");
+        let out = tester.run(&[conf, ("docker-compose.yml", &kept)]);
+        let spans: Vec<(&str, u32)> = out
+            .findings
+            .iter()
+            .map(|f| f.span.as_ref().map(|s| (s.path.as_str(), s.line)).unwrap())
+            .collect();
+        assert_eq!(
+            spans,
+            [("redis/cache.conf", 2)],
+            "reported once, where the policy is set"
         );
     }
 }

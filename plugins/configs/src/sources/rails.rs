@@ -1,7 +1,7 @@
 //! Rails `config/database.yml`: one pool per environment (`pool`,
-//! `idle_timeout`, `variables.statement_timeout`), ERB values reported as
-//! templated. Test environments are skipped; development ones too when a
-//! deployed environment exists.
+//! `idle_timeout`, `checkout_timeout`, `variables.statement_timeout`), ERB
+//! values reported as templated. Test environments are skipped; development
+//! ones too when a deployed environment exists.
 
 use perfwarden_sdk::{Output, Span};
 
@@ -16,6 +16,8 @@ type Parser = fn(&str) -> Option<f64>;
 const DEFAULT_POOL: f64 = 5.0;
 /// Rails's default `idle_timeout` in seconds.
 const DEFAULT_IDLE_S: f64 = 300.0;
+/// Rails's default `checkout_timeout` (wait for a connection) in seconds.
+const DEFAULT_CHECKOUT_S: f64 = 5.0;
 
 /// Pools of a database.yml; YAML errors become a note.
 pub fn pools(path: &str, text: &str, out: &mut Output) -> Vec<Pool> {
@@ -92,6 +94,17 @@ fn pool_of(path: &str, env: &str, node: &Node, out: &mut Output) -> Pool {
         ),
         Some(Setting::default(DEFAULT_IDLE_S, node.line, "rails")),
     );
+    pool.acquire_timeout = or_default(
+        number(
+            raw(node, &["checkout_timeout"]),
+            "checkout_timeout",
+            path,
+            1.0,
+            plain,
+            out,
+        ),
+        Some(Setting::default(DEFAULT_CHECKOUT_S, node.line, "rails")),
+    );
     let adapter = node.get("adapter").and_then(Node::scalar).unwrap_or("");
     let (key, server, parse): (&str, &'static str, Parser) =
         if adapter.starts_with("mysql") || adapter == "trilogy" {
@@ -111,7 +124,7 @@ fn pool_of(path: &str, env: &str, node: &Node, out: &mut Output) -> Pool {
 }
 
 /// Blank `<% ... %>` tags that are not output tags, keeping line breaks.
-fn strip_erb_control(text: &str) -> String {
+pub(crate) fn strip_erb_control(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("<%") {
@@ -146,6 +159,10 @@ mod tests {
         assert_eq!(prod.client, "rails:production");
         assert_eq!(prod.max, None, "templated pool is not guessed");
         assert_eq!(prod.idle_timeout, Some(Setting::set(30.0, 6)));
+        assert_eq!(
+            prod.acquire_timeout,
+            Some(Setting::default(5.0, 5, "rails"))
+        );
         assert_eq!(prod.statement_timeout, Some(Setting::set(5.0, 8)));
         assert!(
             out.notes[0].message.contains("ERB-templated"),
@@ -156,10 +173,11 @@ mod tests {
 
     #[test]
     fn erb_control_tags_and_broken_yaml() {
-        let text = "production:\n<% if true %>\n  adapter: mysql2\n<% end %>\n  pool: 12\n";
+        let text = "production:\n<% if true %>\n  adapter: mysql2\n<% end %>\n  pool: 12\n  checkout_timeout: 2\n";
         let mut out = Output::default();
         let pools = pools("database.yml", text, &mut out);
         assert_eq!(pools[0].max, Some(Setting::set(12.0, 5)));
+        assert_eq!(pools[0].acquire_timeout, Some(Setting::set(2.0, 6)));
         assert_eq!(
             pools[0].statement_timeout,
             Some(Setting::default(0.0, 3, "mysql"))
