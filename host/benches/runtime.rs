@@ -114,13 +114,13 @@ fn analyze_empty_project(c: &mut Criterion) {
             root: project.path().to_path_buf(),
             plugin_settings: Default::default(),
             jobs: 2,
+            lang: perfwarden_policy::i18n::Lang::En,
         };
         let judging = analyze::Judging {
             policy: &policy,
             fail_on: None,
             baseline: None,
             started: Instant::now(),
-            lang: perfwarden_policy::i18n::Lang::En,
         };
         analyze::analyze(session, loaded.plugins, &discovered, judging)
     };

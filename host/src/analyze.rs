@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use std::path::PathBuf;
 
-use perfwarden_policy::i18n::Lang;
+use perfwarden_policy::i18n::{Lang, T};
 use perfwarden_policy::{JudgeInput, Policy, Status};
 
 use crate::baseline::Baseline;
@@ -73,6 +73,8 @@ pub struct Session {
     pub root: PathBuf,
     pub plugin_settings: BTreeMap<String, String>,
     pub jobs: usize,
+    /// Language of the host's notes and of the report.
+    pub lang: Lang,
 }
 
 /// Why plugins could not be loaded.
@@ -128,8 +130,6 @@ pub struct Judging<'a> {
     pub baseline: Option<(&'a Baseline, String)>,
     /// When the run started (for the report's duration).
     pub started: Instant,
-    /// Language of the report.
-    pub lang: Lang,
 }
 
 /// Run the plugins on the discovered artifacts and judge the result.
@@ -144,8 +144,8 @@ pub fn analyze(
         fail_on,
         baseline,
         started,
-        lang,
     } = judging;
+    let lang = session.lang;
     let root = session.root.clone();
     let limits = session.runtime.limits().clone();
     let collected = run(Arc::new(session), plugins, discovered);
@@ -178,8 +178,8 @@ pub fn analyze(
         .flat_map(|info| info.rules.iter().cloned())
         .collect();
     let mut notes = collected.notes;
-    notes.extend(crate::report::discovery_notes(discovered));
-    notes.extend(suppression_notes(&suppressions));
+    notes.extend(crate::report::discovery_notes(discovered, lang));
+    notes.extend(suppression_notes(&suppressions, lang));
     let judgement = policy.judge(JudgeInput {
         plugin_errors: collected
             .plugins
@@ -208,7 +208,7 @@ pub fn analyze(
 }
 
 /// Unused and invalid suppressions, as notes at their comment.
-fn suppression_notes(report: &SuppressionReport) -> Vec<RawNote> {
+fn suppression_notes(report: &SuppressionReport, lang: Lang) -> Vec<RawNote> {
     let at = |path: &str, line: u32| {
         Some(Span {
             path: path.to_owned(),
@@ -220,15 +220,12 @@ fn suppression_notes(report: &SuppressionReport) -> Vec<RawNote> {
     };
     let unused = report.unused.iter().map(|s| RawNote {
         plugin: "perfwarden".into(),
-        message: format!(
-            "unused suppression of {}: nothing to suppress here any more, remove it",
-            s.rules.join(", ")
-        ),
+        message: T::NoteUnusedSuppression.with(lang, &[("rules", &s.rules.join(", "))]),
         span: at(&s.path, s.line),
     });
     let invalid = report.invalid.iter().map(|s| RawNote {
         plugin: "perfwarden".into(),
-        message: format!("suppression ignored: {}", s.problem),
+        message: T::NoteSuppressionIgnored.with(lang, &[("problem", &s.problem)]),
         span: at(&s.path, s.line),
     });
     unused.chain(invalid).collect()
@@ -355,12 +352,11 @@ fn run_plugin(
     outcome.run.name = info.name.clone();
     outcome.run.version = Some(info.version.clone());
     let (offered, skipped_binary) = offered_artifacts(&info.patterns, artifacts, binary);
-    outcome.notes.extend(skipped_binary.into_iter().map(|path| {
-        RawNote {
+    outcome
+        .notes
+        .extend(skipped_binary.into_iter().map(|path| RawNote {
             plugin: info.name.clone(),
-            message:
-                "not offered: binary file (a pattern naming its extension, e.g. `*.gz`, offers it)"
-                    .into(),
+            message: T::NoteBinaryNotOffered.get(session.lang).into(),
             span: Some(Span {
                 path,
                 line: 1,
@@ -368,8 +364,7 @@ fn run_plugin(
                 end_line: 1,
                 end_column: 1,
             }),
-        }
-    }));
+        }));
     outcome.run.artifacts = offered.len();
     outcome.info = Some(info.clone());
     if offered.is_empty() {
@@ -416,10 +411,8 @@ fn run_plugin(
                 if rule.is_none() {
                     outcome.notes.push(RawNote {
                         plugin: info.name.clone(),
-                        message: format!(
-                            "finding of undeclared rule `{}` kept without a policy entry",
-                            finding.rule
-                        ),
+                        message: T::NoteUndeclaredRule
+                            .with(session.lang, &[("rule", &finding.rule)]),
                         span: None,
                     });
                 }
@@ -440,10 +433,8 @@ fn run_plugin(
                 if !metric.value.is_finite() {
                     outcome.notes.push(RawNote {
                         plugin: info.name.clone(),
-                        message: format!(
-                            "metric `{}` dropped: value is not a finite number",
-                            metric.name
-                        ),
+                        message: T::NoteMetricNotFinite
+                            .with(session.lang, &[("metric", &metric.name)]),
                         span: metric.span.map(Span::from),
                     });
                     continue;

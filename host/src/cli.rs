@@ -63,6 +63,9 @@ struct CompareArgs {
     policy: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ListFormat::Terminal)]
     format: ListFormat,
+    /// Language of the summary (default: from LC_ALL / LC_MESSAGES / LANG).
+    #[arg(long, value_name = "en|fr")]
+    lang: Option<Lang>,
 }
 
 /// What every analysis needs: the project, the policy, the plugins.
@@ -386,6 +389,7 @@ fn execute(
         root,
         plugin_settings: config.plugin_settings,
         jobs,
+        lang,
     };
     let report = analyze::analyze(
         session,
@@ -396,7 +400,6 @@ fn execute(
             fail_on,
             baseline,
             started,
-            lang,
         },
     );
     progress.finish();
@@ -503,7 +506,11 @@ fn compare(args: CompareArgs) -> anyhow::Result<ExitStatus> {
             serde_json::to_writer_pretty(&mut out, &comparison)?;
             writeln!(out)?;
         }
-        ListFormat::Terminal => crate::compare::render(&comparison, &mut out)?,
+        ListFormat::Terminal => crate::compare::render(
+            &comparison,
+            args.lang.unwrap_or_else(Lang::from_env),
+            &mut out,
+        )?,
     }
     Ok(if comparison.regressed() {
         ExitStatus::Violated

@@ -14,6 +14,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use perfwarden_policy::Policy;
+use perfwarden_policy::i18n::{Lang, T};
 
 #[derive(Debug, Deserialize)]
 struct ReportView {
@@ -299,7 +300,7 @@ pub fn compare(old: &[&Path], new: &[&Path], policy: &Policy) -> Result<Comparis
     Ok(comparison)
 }
 
-fn describe(change: &MetricChange) -> String {
+fn describe(change: &MetricChange, lang: Lang) -> String {
     let labels: Vec<String> = change
         .labels
         .iter()
@@ -308,17 +309,20 @@ fn describe(change: &MetricChange) -> String {
     let percent = if change.worse_by.is_finite() {
         format!("{:+.1} %", change.worse_by * 100.0)
     } else {
-        "new".into()
+        T::CompareNew.get(lang).into()
     };
-    format!(
-        "{} {{{}}}: {:.3} -> {:.3} {} ({percent} worse; tolerance {:.0} %, noise {:.1} %)",
-        change.name,
-        labels.join(", "),
-        change.old,
-        change.new,
-        change.unit,
-        change.tolerance * 100.0,
-        change.spread * 100.0
+    T::CompareChange.with(
+        lang,
+        &[
+            ("metric", &change.name),
+            ("labels", &labels.join(", ")),
+            ("old", &format!("{:.3}", change.old)),
+            ("new", &format!("{:.3}", change.new)),
+            ("unit", &change.unit),
+            ("percent", &percent),
+            ("tolerance", &format!("{:.0}", change.tolerance * 100.0)),
+            ("noise", &format!("{:.1}", change.spread * 100.0)),
+        ],
     )
 }
 
@@ -331,14 +335,15 @@ fn describe_finding(finding: &FindingRef) -> String {
 }
 
 /// Human summary of a comparison.
-pub fn render(comparison: &Comparison, out: &mut dyn Write) -> io::Result<()> {
-    let sections: [(&str, Vec<String>); 4] = [
+pub fn render(comparison: &Comparison, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
+    let describe = |change: &MetricChange| describe(change, lang);
+    let sections: [(T, Vec<String>); 4] = [
         (
-            "regressions",
+            T::Regressions,
             comparison.regressions.iter().map(describe).collect(),
         ),
         (
-            "new findings",
+            T::NewFindings,
             comparison
                 .new_findings
                 .iter()
@@ -346,11 +351,11 @@ pub fn render(comparison: &Comparison, out: &mut dyn Write) -> io::Result<()> {
                 .collect(),
         ),
         (
-            "improvements",
+            T::Improvements,
             comparison.improvements.iter().map(describe).collect(),
         ),
         (
-            "fixed findings",
+            T::FixedFindings,
             comparison
                 .fixed_findings
                 .iter()
@@ -362,21 +367,24 @@ pub fn render(comparison: &Comparison, out: &mut dyn Write) -> io::Result<()> {
         if lines.is_empty() {
             continue;
         }
-        writeln!(out, "{title} ({})", lines.len())?;
+        writeln!(out, "{} ({})", title.get(lang), lines.len())?;
         for line in lines {
             writeln!(out, "  {line}")?;
         }
     }
     let verdict = if comparison.regressed() {
-        "REGRESSED"
+        T::Regressed
     } else {
-        "no regression"
+        T::NoRegression
     };
-    writeln!(
-        out,
-        "{} metrics within tolerance or noise · {verdict}",
-        comparison.unchanged
-    )
+    let summary = T::CompareSummary.with(
+        lang,
+        &[
+            ("n", &comparison.unchanged),
+            ("verdict", &verdict.get(lang)),
+        ],
+    );
+    writeln!(out, "{summary}")
 }
 
 #[cfg(test)]
@@ -439,6 +447,19 @@ mod tests {
         assert_eq!(comparison.new_findings[0].rule, "SQL003");
         assert_eq!(comparison.fixed_findings[0].rule, "SQL002");
         assert!(comparison.regressed());
+
+        let rendered = |lang| {
+            let mut out = Vec::new();
+            render(&comparison, lang, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let english = rendered(Lang::En);
+        assert!(english.contains("regressions (1)"), "{english}");
+        assert!(english.ends_with("· REGRESSED\n"), "{english}");
+        let french = rendered(Lang::Fr);
+        assert!(french.contains("régressions (1)"), "{french}");
+        assert!(french.contains("nouveaux constats (1)"), "{french}");
+        assert!(french.ends_with("· RÉGRESSION\n"), "{french}");
     }
 
     #[test]

@@ -136,3 +136,52 @@ fn committed_rule_docs_match_the_builtin_plugins() {
         );
     }
 }
+
+/// `--lang`, then perfwarden.toml `lang`, then the locale pick the report
+/// language; JSON keys and statuses stay the same in every language.
+#[test]
+fn report_language_follows_flag_config_and_locale() {
+    let dir = project(&[("db/q.sql", "SELECT * FROM users;\n")]);
+    let root = dir.path().to_str().unwrap();
+    let markdown = |args: &[&str], vars: &[(&str, &str)]| {
+        let mut all = vec![
+            "analyze",
+            root,
+            "--format",
+            "markdown",
+            "--fail-on",
+            "never",
+        ];
+        all.extend_from_slice(args);
+        let output = crate::support::perfwarden_with_env(&all, vars);
+        assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(markdown(&[], &[]).contains("| Area | Score |"));
+    assert!(markdown(&["--lang", "fr"], &[]).contains("| Domaine | Score |"));
+    let french_locale = [("LANG", "fr_FR.UTF-8")];
+    assert!(markdown(&[], &french_locale).contains("Politique default"));
+    assert!(markdown(&["--lang", "en"], &french_locale).contains("Policy default"));
+
+    std::fs::write(dir.path().join("perfwarden.toml"), "lang = \"fr\"\n").unwrap();
+    assert!(markdown(&[], &[]).contains("constats"));
+    let json = perfwarden(&["analyze", root, "--format", "json", "--fail-on", "never"]);
+    let report = crate::support::json_report(&json);
+    assert_eq!(report["lang"], "fr");
+    let statuses: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["status"].as_str())
+        .collect();
+    assert!(
+        !statuses.is_empty()
+            && statuses
+                .iter()
+                .all(|s| ["met", "acceptable", "at-risk", "alert"].contains(s)),
+        "{statuses:?}"
+    );
+
+    let bad = perfwarden(&["analyze", root, "--lang", "de"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", describe(&bad));
+}

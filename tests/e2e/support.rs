@@ -33,12 +33,21 @@ pub fn cache_dir() -> &'static Path {
 
 /// Run the binary with a clean, deterministic environment.
 pub fn perfwarden(args: &[&str]) -> Output {
+    perfwarden_with_env(args, &[])
+}
+
+/// [`perfwarden`] with some environment variables set on top.
+pub fn perfwarden_with_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_perfwarden"))
         .args(args)
         .env("PERFWARDEN_CACHE_DIR", cache_dir())
         .env("NO_COLOR", "1")
         .env("CI", "true")
         .env_remove("GITHUB_ACTIONS")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
+        .envs(vars.iter().copied())
         .output()
         .expect("run perfwarden")
 }

@@ -321,6 +321,79 @@ texts! {
         "… truncated: the summary reached its size limit; see the full report",
         "… tronqué : le résumé a atteint sa taille limite ; voir le rapport complet";
 
+    WorstStatus => "worst status", "pire statut";
+    LatencyPerEndpoint => "latency per endpoint", "latence par endpoint";
+    Bands => "bands", "bandes";
+    AllEndpoints => "all endpoints", "tous les endpoints";
+    ThroughputVsTarget => "throughput vs target", "débit par rapport à la cible";
+    Scope => "scope", "périmètre";
+    IndexesToCreate => "indexes to create", "index à créer";
+    DataClass => "data class", "type de donnée";
+    PolicyStrategy => "policy strategy", "stratégie de la politique";
+    PolicyTtl => "policy TTL", "TTL de la politique";
+    MeasuredTtls => "measured TTLs", "TTL mesurés";
+    RecommendedMax => "recommended max", "max recommandé";
+    Variable => "variable", "variable";
+    TtlCount => "{n} TTL(s)", "{n} TTL";
+    Cache => "cache", "cache";
+    Source => "source", "source";
+    PluginHealth => "plugin health", "santé des plugins";
+    Version => "version", "version";
+    Time => "time", "temps";
+    LoadTime => "{ms} ms (+{load} ms load)", "{ms} ms (+{load} ms de chargement)";
+    State => "state", "état";
+    MoreFindingsInJson => "… {n} more findings in the JSON report", "… {n} constats de plus dans le rapport JSON";
+    MoreMetricsInJson => "… {n} more metrics in the JSON report", "… {n} métriques de plus dans le rapport JSON";
+    ReportOf => "perfwarden report: {project}", "rapport perfwarden : {project}";
+    HtmlSummary =>
+        "fail-on {fail_on} · {findings} findings · {metrics} metrics · {escalations} escalations",
+        "fail-on {fail_on} · {findings} constats · {metrics} métriques · {escalations} escalades";
+    PassedShort => "PASSED", "RÉUSSI";
+    FailedShort => "FAILED", "ÉCHEC";
+
+    MoreProblems => "{n} more problems in the report", "{n} problèmes de plus dans le rapport";
+    Project => "project", "projet";
+    JunitFindingBody =>
+        "{message}\nrule: {rule} {name} ({plugin})\npolicy: {entry} is {status}\nat: {at}",
+        "{message}\nrègle : {rule} {name} ({plugin})\npolitique : {entry} est {status}\nen : {at}";
+    JunitMeasured => "measured: {value}", "mesuré : {value}";
+    JunitThreshold => "threshold: {thresholds}", "seuil : {thresholds}";
+    JunitAt => "at: {at}", "en : {at}";
+    JunitPlugin => "plugin: {plugin}", "plugin : {plugin}";
+    JunitEvidence => "evidence: {evidence}", "preuves : {evidence}";
+    JunitFix => "fix: {fix}", "correctif : {fix}";
+
+    CompareChange =>
+        "{metric} {{{labels}}}: {old} -> {new} {unit} ({percent} worse; tolerance {tolerance} %, noise {noise} %)",
+        "{metric} {{{labels}}} : {old} -> {new} {unit} ({percent} de dégradation ; tolérance {tolerance} %, bruit {noise} %)";
+    CompareNew => "new", "nouveau";
+    Regressions => "regressions", "régressions";
+    NewFindings => "new findings", "nouveaux constats";
+    Improvements => "improvements", "améliorations";
+    FixedFindings => "fixed findings", "constats corrigés";
+    Regressed => "REGRESSED", "RÉGRESSION";
+    NoRegression => "no regression", "pas de régression";
+    CompareSummary =>
+        "{n} metrics within tolerance or noise · {verdict}",
+        "{n} métriques dans la tolérance ou le bruit · {verdict}";
+
+    NoteUnusedSuppression =>
+        "unused suppression of {rules}: nothing to suppress here any more, remove it",
+        "suppression inutilisée de {rules} : plus rien à ignorer ici, retirez-la";
+    NoteSuppressionIgnored => "suppression ignored: {problem}", "suppression ignorée : {problem}";
+    NoteOversized =>
+        "skipped: {bytes} bytes, over the size limit (`[discovery] max_file_size_mib`)",
+        "ignoré : {bytes} octets, au-delà de la taille limite (`[discovery] max_file_size_mib`)";
+    NoteBinaryNotOffered =>
+        "not offered: binary file (a pattern naming its extension, e.g. `*.gz`, offers it)",
+        "non transmis : fichier binaire (un motif nommant son extension, par ex. `*.gz`, le transmet)";
+    NoteUndeclaredRule =>
+        "finding of undeclared rule `{rule}` kept without a policy entry",
+        "constat d'une règle non déclarée `{rule}` conservé sans entrée de politique";
+    NoteMetricNotFinite =>
+        "metric `{metric}` dropped: value is not a finite number",
+        "métrique `{metric}` écartée : la valeur n'est pas un nombre fini";
+
     // Judgement notes and checklist evidence.
     NotePluginsFailed =>
         "{n} plugin(s) failed: their rules did not run, so the checklist items they would settle stay unknown and the score misses their findings",

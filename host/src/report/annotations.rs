@@ -5,9 +5,10 @@
 use std::io::{self, Write};
 
 use perfwarden_policy::Status;
+use perfwarden_policy::i18n::{self, T};
 use perfwarden_policy::model::Span;
 
-use super::support;
+use super::support::{self, capitalized};
 use super::{Destination, Format, Report};
 
 /// GitHub shows only the first few annotations of a step; past this many
@@ -31,15 +32,21 @@ pub fn enabled(no_annotations: bool, outputs: &[(Format, Destination)]) -> bool 
 /// alerts first.
 pub fn write_annotations(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let judgement = &report.judgement;
+    let lang = judgement.lang;
     let mut lines: Vec<(Status, String)> = Vec::new();
     for finding in &judgement.findings {
         if !support::fails(finding.status) {
             continue;
         }
         let raw = &finding.finding;
-        let title = format!("{} {} ({})", raw.rule, raw.rule_name, finding.status);
+        let title = format!(
+            "{} {} ({})",
+            raw.rule,
+            raw.rule_name,
+            i18n::status(finding.status, lang)
+        );
         let message = match &raw.fix {
-            Some(fix) => format!("{}\nFix: {fix}", raw.message),
+            Some(fix) => format!("{}\n{}: {fix}", raw.message, capitalized(T::Fix.get(lang))),
             None => raw.message.clone(),
         };
         lines.push((
@@ -54,7 +61,7 @@ pub fn write_annotations(report: &Report, out: &mut dyn Write) -> io::Result<()>
         let title = format!(
             "{} ({})",
             metric.policy_ref.as_deref().unwrap_or(&metric.name),
-            metric.status
+            i18n::status(metric.status, lang)
         );
         lines.push((
             metric.status,
@@ -62,7 +69,7 @@ pub fn write_annotations(report: &Report, out: &mut dyn Write) -> io::Result<()>
                 metric.status,
                 metric.span.as_ref(),
                 &title,
-                &support::metric_summary(metric, report.judgement.lang),
+                &support::metric_summary(metric, lang),
             ),
         ));
     }
@@ -75,8 +82,8 @@ pub fn write_annotations(report: &Report, out: &mut dyn Write) -> io::Result<()>
     if total > MAX_ANNOTATIONS {
         writeln!(
             out,
-            "::notice title=perfwarden::{} more problems in the report",
-            total - MAX_ANNOTATIONS
+            "::notice title=perfwarden::{}",
+            escape_data(&T::MoreProblems.with(lang, &[("n", &(total - MAX_ANNOTATIONS))]))
         )?;
     }
     Ok(())

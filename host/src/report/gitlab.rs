@@ -10,6 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use perfwarden_policy::Status;
+use perfwarden_policy::i18n::{self, T};
 use perfwarden_policy::model::Span;
 
 use super::Report;
@@ -66,7 +67,11 @@ pub fn issues(report: &Report) -> Vec<Issue> {
         let Some(span) = &raw.span else { continue };
         let base = format!("{}\0{}", raw.rule, fingerprints.finding(finding));
         out.push(Issue {
-            description: format!("{} ({})", raw.message, finding.status),
+            description: format!(
+                "{} ({})",
+                raw.message,
+                i18n::status(finding.status, report.judgement.lang)
+            ),
             check_name: raw.rule.clone(),
             fingerprint: unique(base),
             severity: severity(finding.status),
@@ -86,10 +91,21 @@ pub fn issues(report: &Report) -> Vec<Issue> {
         let base = format!("{check}\0{}", fingerprints.metric(metric));
         out.push(Issue {
             description: format!(
-                "{}: {} is {}",
+                "{}: {}",
                 metric.title.as_deref().unwrap_or(&metric.name),
-                support::metric_summary(metric, report.judgement.lang),
-                metric.status
+                T::IsStatus.with(
+                    report.judgement.lang,
+                    &[
+                        (
+                            "what",
+                            &support::metric_summary(metric, report.judgement.lang)
+                        ),
+                        (
+                            "status",
+                            &i18n::status(metric.status, report.judgement.lang)
+                        ),
+                    ],
+                )
             ),
             check_name: check,
             fingerprint: unique(base),

@@ -12,12 +12,13 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
+use perfwarden_policy::i18n::{self, Lang, T};
 use perfwarden_policy::model::Span;
 use perfwarden_policy::{Direction, ItemStatus, JudgedFinding, JudgedMetric, Status};
 
 use super::Report;
 use super::deliverables::PlanItem;
-use super::support::{self, Sources, escape, markup_escape};
+use super::support::{self, Sources, capitalized, escape, markup_escape};
 
 /// Findings shown with a code frame.
 pub const MAX_FINDINGS: usize = 1000;
@@ -55,9 +56,22 @@ svg text{font:11px system-ui,sans-serif;fill:var(--fg)}
 .legend span{margin-right:12px}
 "#;
 
-fn status_badge(html: &mut String, status: Status) {
-    let name = status.as_str();
-    let _ = write!(html, "<span class=\"status s-{name}\">{name}</span>");
+fn status_badge(html: &mut String, status: Status, lang: Lang) {
+    let _ = write!(
+        html,
+        "<span class=\"status s-{}\">{}</span>",
+        status.as_str(),
+        i18n::status(status, lang)
+    );
+}
+
+/// `<table>` and its header row.
+fn table_head(html: &mut String, lang: Lang, columns: &[T]) {
+    html.push_str("<table><tr>");
+    for column in columns {
+        let _ = write!(html, "<th>{}</th>", capitalized(column.get(lang)));
+    }
+    html.push_str("</tr>\n");
 }
 
 fn status_color(status: Status) -> &'static str {
@@ -79,36 +93,58 @@ fn location(span: Option<&Span>) -> String {
 /// The page as text.
 pub fn to_string(report: &Report) -> String {
     let j = &report.judgement;
+    let lang = j.lang;
     let mut html = String::with_capacity(64 * 1024);
-    html.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n"
+    );
     // No script, no external resource: the page works offline and from
     // an artifact store that serves it with any origin.
     html.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n");
     html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    html.push_str("<link rel=\"icon\" href=\"data:,\">\n<title>perfwarden report: ");
-    markup_escape(&report.project.root, &mut html);
+    html.push_str("<link rel=\"icon\" href=\"data:,\">\n<title>");
+    markup_escape(
+        &T::ReportOf.with(lang, &[("project", &report.project.root)]),
+        &mut html,
+    );
     let _ = write!(html, "</title>\n<style>{STYLE}</style>\n</head>\n<body>\n");
 
     let _ = write!(
         html,
-        "<h1>perfwarden report</h1>\n<div class=\"muted\">{} {} · policy {} {} · {} · {} ms</div>\n",
+        "<h1>perfwarden · {}</h1>\n<div class=\"muted\">{} {} · {} {} {} · {} · {} ms</div>\n",
+        escape(T::Report.get(lang)),
         escape(report.tool.name),
         escape(report.tool.version),
+        T::Policy.get(lang),
         escape(&j.policy.name),
         escape(&j.policy.version),
         escape(&report.project.root),
         report.duration_ms
     );
     let (class, verdict) = if report.verdict.passed {
-        ("pass", "PASSED")
+        ("pass", T::PassedShort.get(lang))
     } else {
-        ("fail", "FAILED")
+        ("fail", T::FailedShort.get(lang))
     };
-    let fail_on = report.verdict.fail_on.map_or("never", Status::as_str);
+    let fail_on = report
+        .verdict
+        .fail_on
+        .map_or(T::Never.get(lang), |status| i18n::status(status, lang));
+    let summary = T::HtmlSummary.with(
+        lang,
+        &[
+            ("fail_on", &fail_on),
+            ("findings", &j.summary.findings),
+            ("metrics", &j.summary.metrics),
+            ("escalations", &j.summary.escalations),
+        ],
+    );
     let _ = writeln!(
         html,
-        "<div class=\"score\"><div class=\"big\">{}<span class=\"muted\" style=\"font-size:20px\">/100</span></div><span class=\"verdict {class}\">{verdict}</span><span class=\"muted\">fail-on {fail_on} · {} findings · {} metrics · {} escalations</span></div>",
-        j.score.overall, j.summary.findings, j.summary.metrics, j.summary.escalations
+        "<div class=\"score\"><div class=\"big\">{}<span class=\"muted\" style=\"font-size:20px\">/100</span></div><span class=\"verdict {class}\">{verdict}</span><span class=\"muted\">{}</span></div>",
+        j.score.overall,
+        escape(&summary)
     );
 
     areas(&mut html, report);
@@ -135,11 +171,17 @@ fn areas(html: &mut String, report: &Report) {
     if worst.is_empty() {
         return;
     }
-    html.push_str("<h2>Areas</h2>\n<table><tr><th>Area</th><th>Score</th><th>Worst status</th><th>Findings</th><th>Metrics</th></tr>\n");
+    let lang = j.lang;
+    let _ = writeln!(html, "<h2>{}</h2>", capitalized(T::StatusPerArea.get(lang)));
+    table_head(
+        html,
+        lang,
+        &[T::Area, T::Score, T::WorstStatus, T::Findings, T::Metrics],
+    );
     for (area, status) in worst {
         let score = j.score.areas.get(area);
         html.push_str("<tr><td>");
-        markup_escape(area, html);
+        markup_escape(i18n::area(area, lang), html);
         html.push_str("</td><td>");
         match score {
             Some(s) => {
@@ -157,7 +199,7 @@ fn areas(html: &mut String, report: &Report) {
             None => html.push('—'),
         }
         html.push_str("</td><td>");
-        status_badge(html, status);
+        status_badge(html, status, lang);
         let _ = writeln!(
             html,
             "</td><td>{}</td><td>{}</td></tr>",
@@ -178,6 +220,7 @@ fn percentile_rank(p: &str) -> (u32, String) {
 /// One chart per endpoint: each percentile a row, the policy bands behind
 /// it (met, acceptable, at-risk, alert), the measured value a marker.
 fn latency_charts(html: &mut String, report: &Report) {
+    let lang = report.judgement.lang;
     let mut endpoints: BTreeMap<String, Vec<&JudgedMetric>> = BTreeMap::new();
     for metric in &report.judgement.metrics {
         if metric.name == "http.latency"
@@ -188,14 +231,33 @@ fn latency_charts(html: &mut String, report: &Report) {
                 .labels
                 .get("endpoint")
                 .cloned()
-                .unwrap_or_else(|| "all endpoints".to_owned());
+                .unwrap_or_else(|| T::AllEndpoints.get(lang).to_owned());
             endpoints.entry(endpoint).or_default().push(metric);
         }
     }
     if endpoints.is_empty() {
         return;
     }
-    html.push_str("<h2>Latency per endpoint</h2>\n<div class=\"legend muted\">bands: <span style=\"color:var(--met)\">■ met</span><span style=\"color:var(--acceptable)\">■ acceptable</span><span style=\"color:var(--at-risk)\">■ at-risk</span><span style=\"color:var(--alert)\">■ alert</span>◆ measured</div>\n");
+    let _ = write!(
+        html,
+        "<h2>{}</h2>\n<div class=\"legend muted\">{}: ",
+        capitalized(T::LatencyPerEndpoint.get(lang)),
+        T::Bands.get(lang)
+    );
+    for status in [
+        Status::Met,
+        Status::Acceptable,
+        Status::AtRisk,
+        Status::Alert,
+    ] {
+        let _ = write!(
+            html,
+            "<span style=\"color:{}\">■ {}</span>",
+            status_color(status),
+            i18n::status(status, lang)
+        );
+    }
+    let _ = writeln!(html, "◆ {}</div>", T::Measured.get(lang));
     let total = endpoints.len();
     for (endpoint, mut rows) in endpoints.into_iter().take(MAX_ENDPOINTS) {
         rows.sort_by_key(|m| {
@@ -311,7 +373,21 @@ fn throughput(html: &mut String, report: &Report) {
     if rows.is_empty() {
         return;
     }
-    html.push_str("<h2>Throughput vs target</h2>\n<table><tr><th>Scope</th><th>Measured</th><th>Target</th><th></th><th>Status</th></tr>\n");
+    let lang = report.judgement.lang;
+    let _ = writeln!(
+        html,
+        "<h2>{}</h2>",
+        capitalized(T::ThroughputVsTarget.get(lang))
+    );
+    html.push_str("<table><tr>");
+    for column in [T::Scope, T::Measured, T::Target] {
+        let _ = write!(html, "<th>{}</th>", capitalized(column.get(lang)));
+    }
+    let _ = writeln!(
+        html,
+        "<th></th><th>{}</th></tr>",
+        capitalized(T::Status.get(lang))
+    );
     for metric in rows.iter().take(MAX_ENDPOINTS) {
         let target = metric.thresholds.as_ref().and_then(|t| t.target);
         let higher = metric
@@ -347,7 +423,7 @@ fn throughput(html: &mut String, report: &Report) {
             );
         }
         html.push_str("</td><td>");
-        status_badge(html, metric.status);
+        status_badge(html, metric.status, lang);
         html.push_str("</td></tr>\n");
     }
     html.push_str("</table>\n");
@@ -358,7 +434,12 @@ fn escalations(html: &mut String, report: &Report) {
     if list.is_empty() {
         return;
     }
-    html.push_str("<h2>Escalations</h2>\n<ul>\n");
+    let lang = report.judgement.lang;
+    let _ = writeln!(
+        html,
+        "<h2>{}</h2>\n<ul>",
+        capitalized(T::Escalations.get(lang))
+    );
     for e in list {
         let _ = write!(
             html,
@@ -375,19 +456,24 @@ fn escalations(html: &mut String, report: &Report) {
     html.push_str("</ul>\n");
 }
 
-fn plan_table(html: &mut String, title: &str, items: &[PlanItem]) {
+fn plan_table(html: &mut String, title: T, items: &[PlanItem], lang: Lang) {
     if items.is_empty() {
         return;
     }
-    let _ = write!(
+    let _ = writeln!(
         html,
-        "<h3>{} ({})</h3>\n<table><tr><th>Status</th><th>Rule</th><th>Location</th><th>Message</th><th>Fix</th></tr>\n",
-        escape(title),
+        "<h3>{} ({})</h3>",
+        escape(title.get(lang)),
         items.len()
+    );
+    table_head(
+        html,
+        lang,
+        &[T::Status, T::Rule, T::Location, T::Message, T::Fix],
     );
     for item in items.iter().take(MAX_METRICS) {
         html.push_str("<tr><td>");
-        status_badge(html, item.status);
+        status_badge(html, item.status, lang);
         let _ = writeln!(
             html,
             "</td><td>{}</td><td>{}</td><td>{}</td><td><div class=\"fix\">{}</div></td></tr>",
@@ -401,36 +487,45 @@ fn plan_table(html: &mut String, title: &str, items: &[PlanItem]) {
     if items.len() > MAX_METRICS {
         let _ = writeln!(
             html,
-            "<p class=\"muted\">… {} more</p>",
-            items.len() - MAX_METRICS
+            "<p class=\"muted\">{}</p>",
+            T::More.with(lang, &[("n", &(items.len() - MAX_METRICS))])
         );
     }
 }
 
 fn deliverables(html: &mut String, report: &Report) {
     let d = &report.deliverables;
+    let lang = report.judgement.lang;
     let plan = &d.query_plan;
     if !plan.n_plus_one.is_empty() || !plan.indexes.is_empty() || !plan.pagination.is_empty() {
-        html.push_str("<h2>Query optimisation plan</h2>\n");
-        plan_table(html, "N+1 queries to batch or eager-load", &plan.n_plus_one);
-        plan_table(html, "Missing indexes", &plan.indexes);
+        let _ = writeln!(html, "<h2>{}</h2>", capitalized(T::QueryPlan.get(lang)));
+        plan_table(html, T::PlanNPlusOne, &plan.n_plus_one, lang);
+        plan_table(html, T::PlanIndexes, &plan.indexes, lang);
         if !plan.create_index.is_empty() {
-            html.push_str("<h3>Indexes to create</h3>\n<pre>");
+            let _ = write!(
+                html,
+                "<h3>{}</h3>\n<pre>",
+                capitalized(T::IndexesToCreate.get(lang))
+            );
             for statement in &plan.create_index {
                 markup_escape(statement, html);
                 html.push('\n');
             }
             html.push_str("</pre>\n");
         }
-        plan_table(html, "Pagination to convert to cursors", &plan.pagination);
+        plan_table(html, T::PlanPagination, &plan.pagination, lang);
     }
     let cache = &d.cache_strategy;
     if cache.ttls.is_empty() && cache.findings.is_empty() && cache.policy.is_empty() {
         return;
     }
-    html.push_str("<h2>Cache strategy</h2>\n");
+    let _ = writeln!(html, "<h2>{}</h2>", capitalized(T::CacheStrategy.get(lang)));
     if !cache.policy.is_empty() {
-        html.push_str("<table><tr><th>Data class</th><th>Policy strategy</th><th>Policy TTL</th><th>Measured</th></tr>\n");
+        table_head(
+            html,
+            lang,
+            &[T::DataClass, T::PolicyStrategy, T::PolicyTtl, T::Measured],
+        );
         for row in &cache.policy {
             let measured = cache
                 .ttls
@@ -439,19 +534,29 @@ fn deliverables(html: &mut String, report: &Report) {
                 .count();
             let _ = writeln!(
                 html,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{measured} TTL(s)</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&row.data_class),
                 escape(row.strategy.as_deref().unwrap_or("—")),
-                escape(row.ttl.as_deref().unwrap_or("variable")),
+                escape(row.ttl.as_deref().unwrap_or(T::Variable.get(lang))),
+                T::TtlCount.with(lang, &[("n", &measured)]),
             );
         }
         html.push_str("</table>\n");
     }
     if !cache.ttls.is_empty() {
-        html.push_str("<h3>Measured TTLs</h3>\n<table><tr><th>Data class</th><th>Cache</th><th>TTL</th><th>Recommended max</th><th>Status</th><th>Location</th></tr>\n");
+        let _ = writeln!(html, "<h3>{}</h3>", capitalized(T::MeasuredTtls.get(lang)));
+        html.push_str("<table><tr>");
+        for column in [T::DataClass, T::Cache] {
+            let _ = write!(html, "<th>{}</th>", capitalized(column.get(lang)));
+        }
+        html.push_str("<th>TTL</th>");
+        for column in [T::RecommendedMax, T::Status, T::Location] {
+            let _ = write!(html, "<th>{}</th>", capitalized(column.get(lang)));
+        }
+        html.push_str("</tr>\n");
         for ttl in cache.ttls.iter().take(MAX_METRICS) {
             let value = ttl.value.map_or_else(
-                || "no data".to_owned(),
+                || T::NoData.get(lang).to_owned(),
                 |v| format!("{} {}", support::format_value(v), ttl.unit),
             );
             let max = ttl.recommended_max.map_or_else(
@@ -466,12 +571,12 @@ fn deliverables(html: &mut String, report: &Report) {
                 escape(&value),
                 escape(&max)
             );
-            status_badge(html, ttl.status);
+            status_badge(html, ttl.status, lang);
             let _ = writeln!(html, "</td><td>{}</td></tr>", location(ttl.span.as_ref()));
         }
         html.push_str("</table>\n");
     }
-    plan_table(html, "Cache findings", &cache.findings);
+    plan_table(html, T::CacheFindings, &cache.findings, lang);
 }
 
 fn checklist(html: &mut String, report: &Report) {
@@ -479,18 +584,21 @@ fn checklist(html: &mut String, report: &Report) {
     if phases.is_empty() {
         return;
     }
-    html.push_str("<h2>Checklist</h2>\n<table><tr><th>Phase</th><th>Item</th><th>State</th><th>Evidence</th></tr>\n");
+    let lang = report.judgement.lang;
+    let _ = writeln!(html, "<h2>{}</h2>", capitalized(T::Checklist.get(lang)));
+    table_head(html, lang, &[T::Phase, T::Item, T::State, T::Evidence]);
     for phase in phases {
         for item in &phase.items {
             let (mark, color) = match item.status {
-                ItemStatus::Verified => ("✓ verified", "var(--met)"),
-                ItemStatus::Violated => ("✗ violated", "var(--alert)"),
-                ItemStatus::Unknown => ("? unknown", "var(--no-data)"),
+                ItemStatus::Verified => ("✓", "var(--met)"),
+                ItemStatus::Violated => ("✗", "var(--alert)"),
+                ItemStatus::Unknown => ("?", "var(--no-data)"),
             };
+            let mark = format!("{mark} {}", i18n::item_status(item.status, lang));
             let _ = writeln!(
                 html,
                 "<tr><td>{}</td><td>{}</td><td style=\"color:{color};white-space:nowrap\">{mark}</td><td class=\"muted\">{}</td></tr>",
-                escape(&phase.phase),
+                escape(i18n::area(&phase.phase, lang)),
                 escape(&item.text),
                 escape(&item.evidence.join("; "))
             );
@@ -529,10 +637,15 @@ fn code_frame(html: &mut String, sources: &mut Sources<'_>, span: &Span) -> bool
     true
 }
 
-fn finding_block(html: &mut String, sources: &mut Sources<'_>, finding: &JudgedFinding) {
+fn finding_block(
+    html: &mut String,
+    sources: &mut Sources<'_>,
+    finding: &JudgedFinding,
+    lang: Lang,
+) {
     let raw = &finding.finding;
     html.push_str("<div class=\"finding\"><div class=\"head\">");
-    status_badge(html, finding.status);
+    status_badge(html, finding.status, lang);
     let _ = write!(
         html,
         "<strong>{} {}</strong><span class=\"muted\">{} · {} · {}</span></div>\n<div>{}</div>\n",
@@ -565,19 +678,25 @@ fn findings(html: &mut String, report: &Report) {
     if list.is_empty() {
         return;
     }
-    let _ = writeln!(html, "<h2>Findings ({})</h2>", list.len());
+    let lang = report.judgement.lang;
+    let _ = writeln!(
+        html,
+        "<h2>{} ({})</h2>",
+        capitalized(T::Findings.get(lang)),
+        list.len()
+    );
     let mut sources = Sources::new(Path::new(&report.project.root));
     for i in support::worst_first(list, |f| f.status)
         .into_iter()
         .take(MAX_FINDINGS)
     {
-        finding_block(html, &mut sources, &list[i]);
+        finding_block(html, &mut sources, &list[i], lang);
     }
     if list.len() > MAX_FINDINGS {
         let _ = writeln!(
             html,
-            "<p class=\"muted\">… {} more findings in the JSON report</p>",
-            list.len() - MAX_FINDINGS
+            "<p class=\"muted\">{}</p>",
+            T::MoreFindingsInJson.with(lang, &[("n", &(list.len() - MAX_FINDINGS))])
         );
     }
 }
@@ -587,10 +706,24 @@ fn metrics(html: &mut String, report: &Report) {
     if list.is_empty() {
         return;
     }
+    let lang = report.judgement.lang;
     let _ = writeln!(
         html,
-        "<h2>Metrics ({})</h2>\n<table><tr><th>Status</th><th>Metric</th><th>Value</th><th>Thresholds</th><th>Policy</th><th>Source</th></tr>",
+        "<h2>{} ({})</h2>",
+        capitalized(T::Metrics.get(lang)),
         list.len()
+    );
+    table_head(
+        html,
+        lang,
+        &[
+            T::Status,
+            T::Metrics,
+            T::Value,
+            T::Thresholds,
+            T::Policy,
+            T::Source,
+        ],
     );
     for i in support::worst_first(list, |m| m.status)
         .into_iter()
@@ -598,7 +731,7 @@ fn metrics(html: &mut String, report: &Report) {
     {
         let m = &list[i];
         html.push_str("<tr><td>");
-        status_badge(html, m.status);
+        status_badge(html, m.status, lang);
         let thresholds = m
             .thresholds
             .as_ref()
@@ -623,8 +756,8 @@ fn metrics(html: &mut String, report: &Report) {
     if list.len() > MAX_METRICS {
         let _ = writeln!(
             html,
-            "<p class=\"muted\">… {} more metrics in the JSON report</p>",
-            list.len() - MAX_METRICS
+            "<p class=\"muted\">{}</p>",
+            T::MoreMetricsInJson.with(lang, &[("n", &(list.len() - MAX_METRICS))])
         );
     }
 }
@@ -633,7 +766,22 @@ fn plugins(html: &mut String, report: &Report) {
     if report.plugins.is_empty() {
         return;
     }
-    html.push_str("<h2>Plugin health</h2>\n<table><tr><th>Plugin</th><th>Version</th><th>Status</th><th>Time</th><th>Artifacts</th><th>Findings</th><th>Metrics</th><th>Error</th></tr>\n");
+    let lang = report.judgement.lang;
+    let _ = writeln!(html, "<h2>{}</h2>", capitalized(T::PluginHealth.get(lang)));
+    table_head(
+        html,
+        lang,
+        &[
+            T::Plugin,
+            T::Version,
+            T::Status,
+            T::Time,
+            T::Artifacts,
+            T::Findings,
+            T::Metrics,
+            T::Error,
+        ],
+    );
     for p in &report.plugins {
         let status = serde_json::to_value(p.status)
             .ok()
@@ -646,12 +794,17 @@ fn plugins(html: &mut String, report: &Report) {
         };
         let _ = writeln!(
             html,
-            "<tr><td>{}</td><td>{}</td><td style=\"color:{color}\">{}</td><td>{:.1} ms (+{:.1} ms load)</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td style=\"color:{color}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&p.name),
             escape(p.version.as_deref().unwrap_or("—")),
             escape(&status),
-            p.duration_ms,
-            p.load_ms,
+            T::LoadTime.with(
+                lang,
+                &[
+                    ("ms", &format!("{:.1}", p.duration_ms)),
+                    ("load", &format!("{:.1}", p.load_ms)),
+                ],
+            ),
             p.artifacts,
             p.findings,
             p.metrics,

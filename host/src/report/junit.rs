@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use perfwarden_policy::i18n::Lang;
+use perfwarden_policy::i18n::{self, Lang, T};
 use perfwarden_policy::{JudgedFinding, JudgedMetric, Status};
 
 use super::Report;
@@ -57,31 +57,42 @@ fn metric_case(metric: &JudgedMetric, lang: Lang) -> Case {
     let check = metric.policy_ref.as_deref().unwrap_or(&metric.name);
     let outcome = match metric.status {
         Status::Met | Status::Acceptable => Outcome::Pass,
-        Status::NoData => {
-            Outcome::Skipped(metric.note.clone().unwrap_or_else(|| "no data".to_owned()))
-        }
+        Status::NoData => Outcome::Skipped(
+            metric
+                .note
+                .clone()
+                .unwrap_or_else(|| T::NoData.get(lang).to_owned()),
+        ),
         status @ (Status::AtRisk | Status::Alert) => {
             let thresholds = metric
                 .thresholds
                 .as_ref()
                 .map(|t| support::thresholds_text(t, &metric.unit, lang))
                 .unwrap_or_default();
-            let mut body = format!("measured: {}\n", support::metric_value(metric, lang));
+            let mut body =
+                T::JunitMeasured.with(lang, &[("value", &support::metric_value(metric, lang))]);
+            body.push('\n');
             if !thresholds.is_empty() {
-                let _ = writeln!(body, "threshold: {thresholds}");
+                let _ = writeln!(
+                    body,
+                    "{}",
+                    T::JunitThreshold.with(lang, &[("thresholds", &thresholds)])
+                );
             }
             if let Some(span) = &metric.span {
-                let _ = writeln!(body, "at: {}:{}", span.path, span.line);
+                let at = format!("{}:{}", span.path, span.line);
+                let _ = writeln!(body, "{}", T::JunitAt.with(lang, &[("at", &at)]));
             }
             if let Some(plugin) = &metric.plugin {
-                let _ = writeln!(body, "plugin: {plugin}");
+                let _ = writeln!(body, "{}", T::JunitPlugin.with(lang, &[("plugin", plugin)]));
             }
             Outcome::Failure {
                 kind: status,
                 message: format!(
-                    "{} = {} ({status}; {thresholds})",
+                    "{} = {} ({}; {thresholds})",
                     support::metric_label(metric),
-                    support::metric_value(metric, lang)
+                    support::metric_value(metric, lang),
+                    i18n::status(status, lang)
                 ),
                 body,
             }
@@ -94,23 +105,36 @@ fn metric_case(metric: &JudgedMetric, lang: Lang) -> Case {
     }
 }
 
-fn finding_case(finding: &JudgedFinding) -> Case {
+fn finding_case(finding: &JudgedFinding, lang: Lang) -> Case {
     let raw = &finding.finding;
     let at = raw
         .span
         .as_ref()
         .map(|s| format!("{}:{}:{}", s.path, s.line, s.column))
-        .unwrap_or_else(|| "project".to_owned());
+        .unwrap_or_else(|| T::Project.get(lang).to_owned());
     let outcome = if support::fails(finding.status) {
-        let mut body = format!(
-            "{}\nrule: {} {} ({})\npolicy: {} is {}\nat: {at}\n",
-            raw.message, raw.rule, raw.rule_name, raw.plugin, raw.policy_ref, finding.status
+        let mut body = T::JunitFindingBody.with(
+            lang,
+            &[
+                ("message", &raw.message),
+                ("rule", &raw.rule),
+                ("name", &raw.rule_name),
+                ("plugin", &raw.plugin),
+                ("entry", &raw.policy_ref),
+                ("status", &i18n::status(finding.status, lang)),
+                ("at", &at),
+            ],
         );
+        body.push('\n');
         if let Some(evidence) = &raw.evidence {
-            let _ = writeln!(body, "evidence: {evidence}");
+            let _ = writeln!(
+                body,
+                "{}",
+                T::JunitEvidence.with(lang, &[("evidence", evidence)])
+            );
         }
         if let Some(fix) = &raw.fix {
-            let _ = writeln!(body, "fix: {fix}");
+            let _ = writeln!(body, "{}", T::JunitFix.with(lang, &[("fix", fix)]));
         }
         Outcome::Failure {
             kind: finding.status,
@@ -122,7 +146,13 @@ fn finding_case(finding: &JudgedFinding) -> Case {
     };
     Case {
         classname: format!("perfwarden.{}.{}", finding.area, raw.policy_ref),
-        name: format!("{} {} at {at}", raw.rule, raw.rule_name),
+        name: T::At.with(
+            lang,
+            &[
+                ("what", &format!("{} {}", raw.rule, raw.rule_name)),
+                ("location", &at),
+            ],
+        ),
         outcome,
     }
 }
@@ -142,7 +172,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         suites
             .entry(finding.area.clone())
             .or_default()
-            .push(finding_case(finding));
+            .push(finding_case(finding, judgement.lang));
     }
     let mut plugins = Suite::default();
     for plugin in &report.plugins {

@@ -16,7 +16,7 @@ use perfwarden_policy::{ItemStatus, Status};
 
 use super::Report;
 use super::deliverables::PlanItem;
-use super::support::{self, markdown_inline};
+use super::support::{self, capitalized, markdown_inline};
 
 /// Hard cap of the summary, in bytes.
 pub const MAX_BYTES: usize = 1024 * 1024;
@@ -58,14 +58,6 @@ fn more(md: &mut String, total: usize, shown: usize, lang: Lang) {
     if total > shown {
         let _ = writeln!(md, "\n{}", T::More.with(lang, &[("n", &(total - shown))]));
     }
-}
-
-/// A heading from a lower-case label.
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
 }
 
 /// A fence longer than any backtick run of `text`.

@@ -28,6 +28,7 @@ use crate::model::{PluginInfo, PluginSource, RuleInfo};
 use crate::runtime::{HOST_API_VERSION, Limits};
 use crate::suppress::SuppressionReport;
 use deliverables::Deliverables;
+use perfwarden_policy::i18n::{Lang, T};
 use perfwarden_policy::model::{RawNote, Span};
 use perfwarden_policy::{Judgement, Status};
 
@@ -225,16 +226,13 @@ impl Report {
 }
 
 /// Host notes about discovery: files left out, so nothing is skipped silently.
-pub fn discovery_notes(discovered: &Discovered) -> Vec<RawNote> {
+pub fn discovery_notes(discovered: &Discovered, lang: Lang) -> Vec<RawNote> {
     discovered
         .oversized
         .iter()
         .map(|artifact| RawNote {
             plugin: "perfwarden".into(),
-            message: format!(
-                "skipped: {} bytes, over the size limit (`[discovery] max_file_size_mib`)",
-                artifact.size
-            ),
+            message: T::NoteOversized.with(lang, &[("bytes", &artifact.size)]),
             span: Some(Span {
                 path: artifact.path.clone(),
                 line: 1,

@@ -58,6 +58,14 @@ pub fn markdown_inline(text: &str) -> String {
     out
 }
 
+/// A heading or column title from a lower-case label.
+pub fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
 /// A number for people: integers without decimals, others with a few.
 pub fn format_value(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 {

@@ -61,10 +61,10 @@ pub fn build_components(
     for path in watch {
         println!("cargo:rerun-if-changed={}", path.display());
     }
-    println!(
-        "cargo:rerun-if-changed={}",
-        root.join("Cargo.lock").display()
-    );
+    // The lock file, the profiles and the target's flags change the output.
+    for file in ["Cargo.lock", "Cargo.toml", ".cargo/config.toml"] {
+        println!("cargo:rerun-if-changed={}", root.join(file).display());
+    }
     println!("cargo:rerun-if-env-changed=RUSTFLAGS");
 
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());

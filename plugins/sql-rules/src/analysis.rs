@@ -50,6 +50,13 @@ impl<'a> Cx<'a> {
     }
 }
 
+impl Cx<'_> {
+    /// Order the issues by `rank` of their rule, keeping each rule's order.
+    pub fn sort_issues_by(&mut self, rank: impl Fn(&perfwarden_sdk::Rule) -> Option<usize>) {
+        self.issues.sort_by_key(|issue| rank(issue.rule));
+    }
+}
+
 /// Run every query rule on one parsed statement.
 pub fn check_statement(
     parsed: &ParsedStatement,
@@ -89,20 +96,29 @@ pub fn check_schema(schema: &Schema, dialect: Dialect) -> Vec<SchemaIssue> {
     rules::foreign_key_without_index::check(schema, dialect)
 }
 
-/// Call `f` on every SELECT of the statement, subqueries and CTEs included,
-/// with the ORDER BY of the query it is the direct body of.
-pub(crate) fn each_select(statement: &Statement, mut f: impl FnMut(&Select, Option<&Query>)) {
-    struct V<F>(F);
-    impl<F: FnMut(&Select, Option<&Query>)> Visitor for V<F> {
+/// One walk of the statement's tree, handing each query, each SELECT (with
+/// the query it is the direct body of, if any) and each expression to the
+/// rules that inspect that kind of node. The rules used to walk the tree
+/// once each; a walk touches every node, and the repeats cost more than
+/// the rules' own work.
+pub(crate) fn walk(cx: &mut Cx<'_>) {
+    struct Walk<'c, 'a>(&'c mut Cx<'a>);
+    impl Visitor for Walk<'_, '_> {
         type Break = ();
         fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+            rules::on_query(self.0, query);
             match query.body.as_ref() {
-                SetExpr::Select(select) => (self.0)(select, Some(query)),
-                body => leaves(body, &mut |s| (self.0)(s, None)),
+                SetExpr::Select(select) => rules::on_select(self.0, select, Some(query)),
+                body => leaves(body, &mut |select| rules::on_select(self.0, select, None)),
             }
             ControlFlow::Continue(())
         }
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            rules::on_expr(self.0, expr);
+            ControlFlow::Continue(())
+        }
     }
+    /// The SELECTs of a set operation (`UNION` ...), which are not queries.
     fn leaves(body: &SetExpr, f: &mut dyn FnMut(&Select)) {
         match body {
             SetExpr::Select(select) => f(select),
@@ -113,28 +129,8 @@ pub(crate) fn each_select(statement: &Statement, mut f: impl FnMut(&Select, Opti
             _ => {}
         }
     }
-    let _ = statement.visit(&mut V(&mut f));
-}
-
-/// Call `f` on every query (the statement's own and nested ones).
-pub(crate) fn each_query(statement: &Statement, f: impl FnMut(&Query)) {
-    struct V<F>(F);
-    impl<F: FnMut(&Query)> Visitor for V<F> {
-        type Break = ();
-        fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
-            (self.0)(query);
-            ControlFlow::Continue(())
-        }
-    }
-    let _ = statement.visit(&mut V(f));
-}
-
-/// Call `f` on every expression of the statement.
-pub(crate) fn each_expr(statement: &Statement, mut f: impl FnMut(&Expr)) {
-    let _ = sqlparser::ast::visit_expressions(statement, |expr| {
-        f(expr);
-        ControlFlow::<()>::Continue(())
-    });
+    let statement = cx.statement;
+    let _ = statement.visit(&mut Walk(cx));
 }
 
 /// `a AND b AND c` as `[a, b, c]`, parentheses removed.

@@ -1,7 +1,6 @@
 //! SQL dialects: parser selection and detection from the text itself.
 
 use sqlparser::dialect::{GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
-use sqlparser::tokenizer::{Token, Tokenizer};
 
 /// Bytes of a text [`Dialect::detect`] looks at.
 const DETECT_LEN: usize = 64 * 1024;
@@ -36,43 +35,20 @@ impl Dialect {
     /// Guess the dialect from engine-specific syntax: backquoted names and
     /// `AUTO_INCREMENT`/`ENGINE` for MySQL, `AUTOINCREMENT`/`PRAGMA` for
     /// SQLite, `::` casts, `$1` parameters and PostgreSQL-only keywords and
-    /// types for PostgreSQL. Generic when nothing decides.
+    /// types for PostgreSQL. Generic when nothing decides, or when a string,
+    /// quoted name or comment of a text that is not cut never ends.
     pub fn detect(sql: &str) -> Self {
-        // The head of a file shows its engine; tokenizing all of a large
-        // dump twice would double the cost of parsing it.
+        // The head of a file shows its engine. It is scanned, not
+        // tokenized: a tokenizer pass here cost as much as the parse that
+        // follows it (every space a token, every word a String).
         let mut end = sql.len().min(DETECT_LEN);
         while !sql.is_char_boundary(end) {
             end -= 1;
         }
-        // A cut inside a string literal fails to tokenize: back off to the
-        // last statement end.
-        let head = match sql[..end].rfind(';') {
-            Some(semi) if end < sql.len() => &sql[..=semi],
-            _ => &sql[..end],
-        };
-        let Ok(tokens) = Tokenizer::new(&GenericDialect {}, head).tokenize() else {
+        let Some(votes) = Votes::count(&sql.as_bytes()[..end], end < sql.len()) else {
             return Self::Generic;
         };
-        let (mut pg, mut my, mut lite) = (0u32, 0u32, 0u32);
-        for token in &tokens {
-            match token {
-                Token::DoubleColon => pg += 1,
-                Token::Placeholder(p) if p.starts_with('$') => pg += 1,
-                Token::Word(w) if w.quote_style == Some('`') => my += 1,
-                Token::Word(w) if w.quote_style.is_none() => {
-                    match w.value.to_ascii_lowercase().as_str() {
-                        "concurrently" | "serial" | "bigserial" | "jsonb" | "timestamptz"
-                        | "ilike" | "returning" | "plpgsql" => pg += 1,
-                        "auto_increment" | "engine" | "unsigned" | "tinyint" | "mediumtext" => {
-                            my += 1;
-                        }
-                        "autoincrement" | "pragma" | "without" => lite += 1,
-                        _ => {}
-                    }
-                }
-                _ => {}
-            }
-        }
+        let Votes { pg, my, lite } = votes;
         let best = pg.max(my).max(lite);
         if best == 0 {
             Self::Generic
@@ -130,6 +106,164 @@ impl Dialect {
     }
 }
 
+/// Engine-specific signs in a SQL text, found by a scan that follows the
+/// lexical rules of sqlparser's generic dialect where they matter: words,
+/// quoted strings and names, comments, dollar quotes and `::`.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Votes {
+    pg: u32,
+    my: u32,
+    lite: u32,
+}
+
+impl Votes {
+    /// `None` when a string, quoted name, dollar quote or block comment
+    /// runs past the end of a text that was not `cut` (the tokenizer
+    /// rejects such a text, and it says nothing reliable).
+    fn count(text: &[u8], cut: bool) -> Option<Self> {
+        let mut votes = Self::default();
+        let mut i = 0;
+        while let Some(&b) = text.get(i) {
+            let next = text.get(i + 1).copied();
+            i = match b {
+                b'-' if next == Some(b'-') => {
+                    Some(memchr(b'\n', text, i).map_or(text.len(), |nl| nl + 1))
+                }
+                b'/' if next == Some(b'*') => block_comment_end(text, i + 2),
+                b'\'' => quoted_end(text, i + 1, b'\'', false),
+                b'"' => quoted_end(text, i + 1, b'"', false),
+                b'`' => {
+                    votes.my += 1;
+                    quoted_end(text, i + 1, b'`', false)
+                }
+                b'$' => {
+                    let tag_end = i + 1 + text[i + 1..].iter().take_while(|c| is_tag(**c)).count();
+                    if text.get(tag_end) == Some(&b'$') {
+                        let delimiter = &text[i..=tag_end];
+                        find(text, delimiter, tag_end + 1).map(|at| at + delimiter.len())
+                    } else {
+                        // `$1`, `$name`, a lone `$`: a placeholder.
+                        votes.pg += 1;
+                        Some(tag_end)
+                    }
+                }
+                b':' if next == Some(b':') => {
+                    votes.pg += 1;
+                    Some(i + 2)
+                }
+                _ if is_word_start(b) => {
+                    let end = i + text[i..].iter().take_while(|c| is_word_part(**c)).count();
+                    // `E'...'` strings take backslash escapes.
+                    if end == i + 1 && b.eq_ignore_ascii_case(&b'e') && next == Some(b'\'') {
+                        quoted_end(text, end + 1, b'\'', true)
+                    } else {
+                        votes.word(&text[i..end]);
+                        Some(end)
+                    }
+                }
+                _ => Some(i + 1),
+            }
+            .or(cut.then_some(text.len()))?;
+        }
+        Some(votes)
+    }
+
+    fn word(&mut self, word: &[u8]) {
+        let is = |keywords: &[&str]| {
+            keywords
+                .iter()
+                .any(|k| word.eq_ignore_ascii_case(k.as_bytes()))
+        };
+        if is(&[
+            "concurrently",
+            "serial",
+            "bigserial",
+            "jsonb",
+            "timestamptz",
+            "ilike",
+            "returning",
+            "plpgsql",
+        ]) {
+            self.pg += 1;
+        } else if is(&[
+            "auto_increment",
+            "engine",
+            "unsigned",
+            "tinyint",
+            "mediumtext",
+        ]) {
+            self.my += 1;
+        } else if is(&["autoincrement", "pragma", "without"]) {
+            self.lite += 1;
+        }
+    }
+}
+
+fn is_word_start(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'#' | b'@') || b >= 0x80
+}
+
+fn is_word_part(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'#' | b'@' | b'$') || b >= 0x80
+}
+
+fn is_tag(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+fn memchr(needle: u8, text: &[u8], from: usize) -> Option<usize> {
+    text[from..]
+        .iter()
+        .position(|&b| b == needle)
+        .map(|p| from + p)
+}
+
+fn find(text: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    text.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| from + p)
+}
+
+/// Just past the closing quote; a doubled quote is an escaped one.
+fn quoted_end(text: &[u8], mut i: usize, quote: u8, backslash: bool) -> Option<usize> {
+    while let Some(&b) = text.get(i) {
+        if backslash && b == b'\\' {
+            i += 2;
+        } else if b == quote {
+            if text.get(i + 1) != Some(&quote) {
+                return Some(i + 1);
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// Just past the `*/` closing a (nestable) block comment.
+fn block_comment_end(text: &[u8], mut i: usize) -> Option<usize> {
+    let mut depth = 1;
+    while i + 1 < text.len() {
+        match (text[i], text[i + 1]) {
+            (b'*', b'/') => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            (b'/', b'*') => {
+                depth += 1;
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::Dialect;
@@ -154,6 +288,34 @@ mod tests {
         );
         assert_eq!(Dialect::detect("SELECT id FROM users"), Dialect::Generic);
         assert_eq!(Dialect::detect("SELECT 'unterminated"), Dialect::Generic);
+    }
+
+    #[test]
+    fn detection_skips_strings_comments_and_dollar_quotes() {
+        // Engine words inside literals, names and comments do not vote.
+        assert_eq!(
+            Dialect::detect(
+                "-- ENGINE=InnoDB, AUTO_INCREMENT\n/* unsigned /* nested */ tinyint */\n\
+                 SELECT 'engine', \"unsigned\" FROM t WHERE note = 'it''s pragma' AND x = 1;"
+            ),
+            Dialect::Generic
+        );
+        // A dollar-quoted body is one literal; `E'...'` escapes with a backslash.
+        assert_eq!(
+            Dialect::detect(
+                "CREATE FUNCTION f() RETURNS int AS $body$ SELECT `a` AUTO_INCREMENT $body$ LANGUAGE sql;\n\
+                 SELECT E'it\\'s `x`', id FROM t WHERE id = $1;"
+            ),
+            Dialect::PostgreSql
+        );
+        assert_eq!(Dialect::detect("SELECT $$ unterminated"), Dialect::Generic);
+        // A large file is judged by its head, even when the cut falls in a string.
+        let mut dump =
+            "CREATE TABLE `t` (`id` INT AUTO_INCREMENT) ENGINE=InnoDB;\nINSERT INTO `t` VALUES ('"
+                .to_owned();
+        dump.push_str(&"x".repeat(super::DETECT_LEN));
+        dump.push_str("');");
+        assert_eq!(Dialect::detect(&dump), Dialect::MySql);
     }
 
     #[test]

@@ -32,7 +32,7 @@ use perfwarden_sdk::{Confidence, Rule};
 pub use analysis::SchemaIssue;
 pub use analysis::{check_schema, check_statement};
 pub use dialect::Dialect;
-pub use parse::{Locator, ParseError, Parsed, ParsedStatement, parse_sql};
+pub use parse::{Locator, ParseError, Parsed, ParsedStatement, StatementParser, parse_sql};
 pub use schema::{ForeignKey, Index, IndexKey, Origin, Schema, Table, object as schema_name};
 /// The parser this crate is built on, re-exported so callers match its version.
 pub use sqlparser;

@@ -4,7 +4,7 @@
 
 use perfwarden_sdk::{Artifact, Context, Finding, LineIndex, Output, Span};
 use perfwarden_sql_rules::{
-    Dialect, Locator, Parsed, Schema, check_schema, check_statement, parse_sql,
+    Dialect, Locator, Parsed, Schema, StatementParser, check_schema, check_statement,
 };
 
 use crate::rules;
@@ -63,6 +63,7 @@ pub(crate) fn analyze(
     // A file without engine-specific syntax (`CREATE INDEX i ON t (c);`)
     // belongs to the project's engine: the one most other files show.
     let project = project_dialect(texts.iter().map(|t| t.2));
+    let mut parser = StatementParser::new();
     let mut files: Vec<SqlFile> = texts
         .into_iter()
         .map(|(path, text, detected)| {
@@ -71,7 +72,7 @@ pub(crate) fn analyze(
             } else {
                 detected
             };
-            let parsed = parse_sql(&text, dialect);
+            let parsed = parser.parse(&text, dialect);
             SqlFile {
                 path,
                 text,
@@ -83,9 +84,10 @@ pub(crate) fn analyze(
     // Migrations are numbered or timestamped: path order is apply order.
     files.sort_by(|a, b| a.path.cmp(&b.path));
 
+    // One line index per file, shared by every finding located in it.
+    let lines: Vec<LineIndex<'_>> = files.iter().map(|f| LineIndex::new(&f.text)).collect();
     let mut schema = Schema::new();
-    for (source, file) in files.iter().enumerate() {
-        let lines = LineIndex::new(&file.text);
+    for ((source, file), lines) in files.iter().enumerate().zip(&lines) {
         // A dump's COPY data or a script in another language fails on every
         // line: a few located notes tell the story, the rest is counted.
         for err in file.parsed.errors.iter().take(MAX_NOTES_PER_FILE) {
@@ -112,7 +114,7 @@ pub(crate) fn analyze(
                 Some(Span::file(&file.path)),
             );
         }
-        for finding in rules::check_migration(file, &lines) {
+        for finding in rules::check_migration(file, lines) {
             out.push(finding);
         }
         for statement in &file.parsed.statements {
@@ -121,13 +123,15 @@ pub(crate) fn analyze(
     }
 
     for issue in check_schema(&schema, project) {
-        let Some(file) = files.get(issue.origin.source) else {
+        let (Some(file), Some(lines)) = (
+            files.get(issue.origin.source),
+            lines.get(issue.origin.source),
+        ) else {
             continue;
         };
-        let lines = LineIndex::new(&file.text);
         let mut finding = file
             .finding(
-                &lines,
+                lines,
                 issue.rule,
                 issue.origin.start,
                 issue.origin.end,
@@ -140,13 +144,12 @@ pub(crate) fn analyze(
         out.push(finding);
     }
 
-    for file in &files {
-        let lines = LineIndex::new(&file.text);
+    for (file, lines) in files.iter().zip(&lines) {
         let locator = Locator::new(&file.text);
         for statement in &file.parsed.statements {
             for issue in check_statement(statement, &locator, file.dialect, &schema) {
                 let mut finding = file
-                    .finding(&lines, issue.rule, issue.start, issue.end, issue.message)
+                    .finding(lines, issue.rule, issue.start, issue.end, issue.message)
                     .confidence(issue.confidence);
                 if let Some(fix) = issue.fix {
                     finding = finding.fix(fix);

@@ -83,6 +83,9 @@ mod tests {
                 "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));
                  CREATE INDEX orders_user ON orders (user_id);
                  DROP INDEX orders_user;",
+                // A key added with its column, on a table of an earlier migration.
+                "CREATE TABLE orders (id bigint PRIMARY KEY);
+                 ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);",
             ],
         );
     }

@@ -1,9 +1,9 @@
 use std::ops::ControlFlow;
 
 use perfwarden_sdk::{Confidence, declare_rule};
-use sqlparser::ast::{BinaryOperator, Expr, Statement};
+use sqlparser::ast::{BinaryOperator, Expr, Query, Select, Statement};
 
-use crate::analysis::{Cx, Scope, conjuncts, cte_names, each_select, unnest};
+use crate::analysis::{Cx, Scope, conjuncts, cte_names, unnest};
 use crate::schema::{IndexKey, normalise};
 
 declare_rule! {
@@ -35,72 +35,70 @@ declare_rule! {
     }
 }
 
+/// Called on every SELECT of a statement, with the query it is the body of.
+pub(crate) fn select(cx: &mut Cx<'_>, select: &Select, query: Option<&Query>) {
+    if cx.schema.is_empty() {
+        return;
+    }
+    let scope = Scope::of_select(select, cx.schema, &cte_names(query));
+    visit(cx, &scope, select.selection.as_ref());
+}
+
+/// The statement's own WHERE (UPDATE), after its SELECTs.
 pub(crate) fn check(cx: &mut Cx<'_>) {
     if cx.schema.is_empty() {
         return;
     }
-    let (schema, dialect) = (cx.schema, cx.dialect);
-    let mut hits: Vec<(Expr, String, String)> = Vec::new();
-    let mut visit = |scope: &Scope<'_>, selection: Option<&Expr>| {
-        let mut terms = selection.map(conjuncts).unwrap_or_default();
-        terms.extend(scope.tables.iter().filter_map(|t| t.on).flat_map(conjuncts));
-        for term in terms {
-            for side in wrapped_sides(term) {
-                let Some((index, column)) = only_column(scope, side) else {
-                    continue;
-                };
-                let Some(table) = scope.tables[index].table else {
-                    continue;
-                };
-                let text = normalise(side);
-                let has_expression_index = table
-                    .indexes
-                    .iter()
-                    .any(|ix| ix.keys.first() == Some(&IndexKey::Expression(text.clone())));
-                let indexed = table
-                    .indexes
-                    .iter()
-                    .find(|ix| ix.leading_column() == Some(column.as_str()));
-                if let (false, Some(ix)) = (has_expression_index, indexed) {
-                    let by = ix
-                        .name
-                        .as_ref()
-                        .map_or_else(|| "its index".to_owned(), |n| format!("index `{n}`"));
-                    hits.push((
-                        side.clone(),
-                        format!(
-                            "`{side}` hides `{}.{column}` from {by}: every row is read and computed",
-                            table.name
-                        ),
-                        format!(
-                            "compare the bare column (e.g. a range on `{column}`), or add an expression index: {}",
-                            dialect.create_index_fix(&table.name, &[format!("({side})")])
-                        ),
-                    ));
-                }
-            }
-        }
-    };
-    each_select(cx.statement, |select, query| {
-        let scope = Scope::of_select(select, schema, &cte_names(query));
-        visit(&scope, select.selection.as_ref());
-    });
     if let Statement::Update(update) = cx.statement {
-        let scope = Scope::of_from(std::slice::from_ref(&update.table), schema, &[]);
-        visit(&scope, update.selection.as_ref());
-    }
-    for (node, message, fix) in hits {
-        cx.report(
-            &FUNCTION_ON_INDEXED_COLUMN,
-            &node,
-            message,
-            Some(fix),
-            Confidence::High,
-        );
+        let scope = Scope::of_from(std::slice::from_ref(&update.table), cx.schema, &[]);
+        visit(cx, &scope, update.selection.as_ref());
     }
 }
 
-/// The sides of a comparison that are a function call or cast.
+fn visit(cx: &mut Cx<'_>, scope: &Scope<'_>, selection: Option<&Expr>) {
+    let dialect = cx.dialect;
+    let mut terms = selection.map(conjuncts).unwrap_or_default();
+    terms.extend(scope.tables.iter().filter_map(|t| t.on).flat_map(conjuncts));
+    for term in terms {
+        for side in wrapped_sides(term) {
+            let Some((index, column)) = only_column(scope, side) else {
+                continue;
+            };
+            let Some(table) = scope.tables[index].table else {
+                continue;
+            };
+            let text = normalise(side);
+            let has_expression_index = table
+                .indexes
+                .iter()
+                .any(|ix| ix.keys.first() == Some(&IndexKey::Expression(text.clone())));
+            let indexed = table
+                .indexes
+                .iter()
+                .find(|ix| ix.leading_column() == Some(column.as_str()));
+            if let (false, Some(ix)) = (has_expression_index, indexed) {
+                let by = ix
+                    .name
+                    .as_ref()
+                    .map_or_else(|| "its index".to_owned(), |n| format!("index `{n}`"));
+                cx.report(
+                    &FUNCTION_ON_INDEXED_COLUMN,
+                    side,
+                    format!(
+                        "`{side}` hides `{}.{column}` from {by}: every row is read and computed",
+                        table.name
+                    ),
+                    Some(format!(
+                        "compare the bare column (e.g. a range on `{column}`), or add an expression index: {}",
+                        dialect.create_index_fix(&table.name, &[format!("({side})")])
+                    )),
+                    Confidence::High,
+                );
+            }
+        }
+    }
+}
+
 fn wrapped_sides(term: &Expr) -> Vec<&Expr> {
     let sides: Vec<&Expr> = match unnest(term) {
         Expr::BinaryOp {

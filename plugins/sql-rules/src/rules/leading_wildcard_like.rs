@@ -3,7 +3,7 @@ use sqlparser::ast::{
     BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Value,
 };
 
-use crate::analysis::{Cx, each_expr, function_named, unnest};
+use crate::analysis::{Cx, function_named, unnest};
 
 declare_rule! {
     /// ## What it does
@@ -31,28 +31,23 @@ declare_rule! {
     }
 }
 
-pub(crate) fn check(cx: &mut Cx<'_>) {
-    let mut hits = Vec::new();
-    each_expr(cx.statement, |expr| {
-        if let Expr::Like {
-            negated: false,
-            pattern,
-            ..
-        }
-        | Expr::ILike {
-            negated: false,
-            pattern,
-            ..
-        } = expr
-            && starts_with_wildcard(pattern)
-        {
-            hits.push(expr.clone());
-        }
-    });
-    for expr in hits {
+/// Called on every expression of a statement.
+pub(crate) fn expr(cx: &mut Cx<'_>, expr: &Expr) {
+    if let Expr::Like {
+        negated: false,
+        pattern,
+        ..
+    }
+    | Expr::ILike {
+        negated: false,
+        pattern,
+        ..
+    } = expr
+        && starts_with_wildcard(pattern)
+    {
         cx.report(
             &LEADING_WILDCARD_LIKE,
-            &expr,
+            expr,
             format!(
                 "`{expr}` starts with a wildcard: no B-tree index can serve it, every row is read"
             ),

@@ -2,7 +2,9 @@
 
 use perfwarden_sdk::Rule;
 
-use crate::analysis::Cx;
+use sqlparser::ast::{Expr, Query, Select};
+
+use crate::analysis::{Cx, walk};
 
 pub mod foreign_key_without_index;
 pub mod function_on_indexed_column;
@@ -28,15 +30,32 @@ pub(crate) static ALL: &[&Rule] = &[
     &unbounded_select::UNBOUNDED_SELECT,
 ];
 
-/// Every statement-level rule, over one parse.
+/// Every query rule, over one parse: statement-level rules, then one walk
+/// of the tree for the rules that look at its queries, SELECTs and
+/// expressions. Issues come out grouped by rule, in [`ALL`] order.
 pub(crate) fn check_all(cx: &mut Cx<'_>) {
     select_star::check(cx);
-    offset_pagination::check(cx);
+    walk(cx);
     missing_index::check(cx);
-    leading_wildcard_like::check(cx);
     function_on_indexed_column::check(cx);
-    order_by_random::check(cx);
-    not_in_subquery::check(cx);
     update_delete_without_where::check(cx);
     unbounded_select::check(cx);
+    // Stable: each rule keeps its own order (tree order, then the
+    // statement's own clauses).
+    cx.sort_issues_by(|rule| ALL.iter().position(|r| r.id == rule.id));
+}
+
+pub(crate) fn on_query(cx: &mut Cx<'_>, query: &Query) {
+    offset_pagination::query(cx, query);
+    order_by_random::query(cx, query);
+}
+
+pub(crate) fn on_select(cx: &mut Cx<'_>, select: &Select, query: Option<&Query>) {
+    missing_index::select(cx, select, query);
+    function_on_indexed_column::select(cx, select, query);
+}
+
+pub(crate) fn on_expr(cx: &mut Cx<'_>, expr: &Expr) {
+    leading_wildcard_like::expr(cx, expr);
+    not_in_subquery::expr(cx, expr);
 }

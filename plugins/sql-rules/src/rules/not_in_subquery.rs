@@ -1,7 +1,7 @@
 use perfwarden_sdk::{Confidence, declare_rule};
 use sqlparser::ast::{Expr, InTarget};
 
-use crate::analysis::{Cx, each_expr};
+use crate::analysis::Cx;
 
 declare_rule! {
     /// ## What it does
@@ -31,24 +31,19 @@ declare_rule! {
     }
 }
 
-pub(crate) fn check(cx: &mut Cx<'_>) {
-    let mut hits = Vec::new();
-    each_expr(cx.statement, |expr| {
-        if matches!(
-            expr,
-            Expr::In {
-                negated: true,
-                target: InTarget::Subquery(_),
-                ..
-            }
-        ) {
-            hits.push(expr.clone());
+/// Called on every expression of a statement.
+pub(crate) fn expr(cx: &mut Cx<'_>, expr: &Expr) {
+    if matches!(
+        expr,
+        Expr::In {
+            negated: true,
+            target: InTarget::Subquery(_),
+            ..
         }
-    });
-    for expr in hits {
+    ) {
         cx.report(
             &NOT_IN_SUBQUERY,
-            &expr,
+            expr,
             "`NOT IN (SELECT ...)` cannot become an anti-join and returns nothing if the subquery yields a NULL".to_owned(),
             Some("rewrite as `NOT EXISTS (SELECT 1 FROM ... WHERE ... = outer.column)`".to_owned()),
             Confidence::High,

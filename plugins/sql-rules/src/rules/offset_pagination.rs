@@ -1,7 +1,7 @@
 use perfwarden_sdk::{Confidence, declare_rule};
-use sqlparser::ast::{Expr, LimitClause, Value};
+use sqlparser::ast::{Expr, LimitClause, Query, Value};
 
-use crate::analysis::{Cx, each_query, unnest};
+use crate::analysis::{Cx, unnest};
 
 declare_rule! {
     /// ## What it does
@@ -31,25 +31,20 @@ declare_rule! {
     }
 }
 
-pub(crate) fn check(cx: &mut Cx<'_>) {
-    let mut offsets = Vec::new();
-    each_query(cx.statement, |query| {
-        let offset = match &query.limit_clause {
-            Some(LimitClause::LimitOffset {
-                offset: Some(offset),
-                ..
-            }) => &offset.value,
-            Some(LimitClause::OffsetCommaLimit { offset, .. }) => offset,
-            _ => return,
-        };
-        if !is_zero(offset) {
-            offsets.push(offset.clone());
-        }
-    });
-    for offset in offsets {
+/// Called on every query of a statement.
+pub(crate) fn query(cx: &mut Cx<'_>, query: &Query) {
+    let offset = match &query.limit_clause {
+        Some(LimitClause::LimitOffset {
+            offset: Some(offset),
+            ..
+        }) => &offset.value,
+        Some(LimitClause::OffsetCommaLimit { offset, .. }) => offset,
+        _ => return,
+    };
+    if !is_zero(offset) {
         cx.report(
             &OFFSET_PAGINATION,
-            &offset,
+            offset,
             format!("`OFFSET {offset}` pagination reads and discards every skipped row"),
             Some("paginate with a cursor: `WHERE (sort_key, id) > ($1, $2) ORDER BY sort_key, id LIMIT n`".to_owned()),
             Confidence::High,

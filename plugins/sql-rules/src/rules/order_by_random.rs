@@ -1,7 +1,7 @@
 use perfwarden_sdk::{Confidence, declare_rule};
-use sqlparser::ast::OrderByKind;
+use sqlparser::ast::{OrderByKind, Query};
 
-use crate::analysis::{Cx, each_query, function_named};
+use crate::analysis::{Cx, function_named};
 
 declare_rule! {
     /// ## What it does
@@ -31,22 +31,19 @@ declare_rule! {
 
 const RANDOM: &[&str] = &["random", "rand", "newid"];
 
-pub(crate) fn check(cx: &mut Cx<'_>) {
-    let mut hits = Vec::new();
-    each_query(cx.statement, |query| {
-        if let Some(OrderByKind::Expressions(exprs)) = query.order_by.as_ref().map(|o| &o.kind) {
-            hits.extend(
-                exprs
-                    .iter()
-                    .filter(|e| function_named(&e.expr, RANDOM))
-                    .map(|e| e.expr.clone()),
-            );
-        }
-    });
-    for expr in hits {
+/// Called on every query of a statement.
+pub(crate) fn query(cx: &mut Cx<'_>, query: &Query) {
+    let Some(OrderByKind::Expressions(exprs)) = query.order_by.as_ref().map(|o| &o.kind) else {
+        return;
+    };
+    for expr in exprs
+        .iter()
+        .map(|e| &e.expr)
+        .filter(|e| function_named(e, RANDOM))
+    {
         cx.report(
             &ORDER_BY_RANDOM,
-            &expr,
+            expr,
             format!("`ORDER BY {expr}` scans and sorts every row to return a random few"),
             None,
             Confidence::High,

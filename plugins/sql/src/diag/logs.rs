@@ -3,11 +3,12 @@
 //! auto_explain `plan:` entries), PostgreSQL csvlog, and MySQL slow query
 //! logs (5.0 to 8.0, Percona Server's extra `#` fields).
 
+use std::collections::HashMap;
 use std::io::BufRead;
 
 use perfwarden_sdk::{Context, Output, Span};
 
-use super::Executions;
+use super::{Executions, normalise_statement};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LogFormat {
@@ -77,6 +78,56 @@ struct Pending {
     plan: bool,
 }
 
+/// A server with both `log_min_duration_statement` and auto_explain logs
+/// one execution twice: the plan when the executor ends, then the
+/// `duration: ... statement:` line. A plan waits per session for the entry
+/// after it; a statement entry with the same text replaces it, so each
+/// execution is counted once, with the statement's (whole) duration.
+#[derive(Default)]
+struct Plans {
+    held: HashMap<String, Pending>,
+}
+
+impl Plans {
+    fn settle(&mut self, done: Pending, slow_ms: f64, executions: &mut Executions) {
+        if let Some(plan) = self.held.remove(&done.session) {
+            let same = match (&plan.statement, &done.statement) {
+                (Some(a), Some(b)) if !done.plan => {
+                    normalise_statement(a) == normalise_statement(b)
+                }
+                _ => false,
+            };
+            if !same {
+                record(plan, slow_ms, executions);
+            }
+        }
+        if done.plan {
+            self.held.insert(done.session.clone(), done);
+        } else {
+            record(done, slow_ms, executions);
+        }
+    }
+
+    fn finish(self, slow_ms: f64, executions: &mut Executions) {
+        let mut held: Vec<Pending> = self.held.into_values().collect();
+        // Deterministic order for the metrics built from them.
+        held.sort_by(|a, b| a.session.cmp(&b.session));
+        for plan in held {
+            record(plan, slow_ms, executions);
+        }
+    }
+}
+
+fn record(done: Pending, slow_ms: f64, executions: &mut Executions) {
+    executions.record(
+        done.ms,
+        done.timestamp,
+        &done.session,
+        done.statement.as_deref(),
+        slow_ms,
+    );
+}
+
 fn pg_stderr(
     cx: &Context,
     path: &str,
@@ -84,6 +135,7 @@ fn pg_stderr(
     executions: &mut Executions,
 ) -> std::io::Result<()> {
     let mut pending: Option<Pending> = None;
+    let mut plans = Plans::default();
     for_each_line(cx, path, |line| {
         if !starts_with_timestamp(line) {
             // A continuation of a multi-line statement (DETAIL parameter
@@ -105,13 +157,7 @@ fn pg_stderr(
             return;
         }
         if let Some(done) = pending.take() {
-            executions.record(
-                done.ms,
-                done.timestamp,
-                &done.session,
-                done.statement.as_deref(),
-                slow_ms,
-            );
+            plans.settle(done, slow_ms, executions);
         }
         let Some(at) = line.find("LOG:  duration: ") else {
             return;
@@ -145,14 +191,9 @@ fn pg_stderr(
         });
     })?;
     if let Some(done) = pending {
-        executions.record(
-            done.ms,
-            done.timestamp,
-            &done.session,
-            done.statement.as_deref(),
-            slow_ms,
-        );
+        plans.settle(done, slow_ms, executions);
     }
+    plans.finish(slow_ms, executions);
     Ok(())
 }
 
@@ -512,6 +553,33 @@ mod tests {
             "{}",
             slow.message
         );
+    }
+
+    #[test]
+    fn a_plan_and_its_statement_line_count_once() {
+        // auto_explain logs the plan, then log_min_duration_statement the
+        // statement: one execution. Session 8's plan has no statement line
+        // and session 7's second statement is a different query.
+        let log = "2024-03-01 10:00:00.000 UTC [7] LOG:  duration: 1432.100 ms  plan:\n\
+                   \tQuery Text: SELECT id FROM orders WHERE status = 'pending'\n\
+                   \tSeq Scan on orders  (cost=0.00..1.01 rows=1 width=4)\n\
+                   2024-03-01 10:00:00.001 UTC [8] LOG:  duration: 3.000 ms  plan:\n\
+                   \tQuery Text: SELECT 1\n\
+                   2024-03-01 10:00:00.002 UTC [7] LOG:  duration: 1432.806 ms  statement: SELECT id FROM orders WHERE status = 'pending'\n\
+                   2024-03-01 10:00:00.003 UTC [7] LOG:  duration: 2.000 ms  plan:\n\
+                   \tQuery Text: SELECT id FROM users\n\
+                   2024-03-01 10:00:00.004 UTC [7] LOG:  duration: 2.500 ms  statement: SELECT id FROM coupons\n";
+        let out = Tester::new(Sql).run(&[("pg.log", log)]);
+        // 1432.806 (statement, its plan dropped), 3.0, 2.0, 2.5.
+        assert_eq!(
+            metric(&out, DB_QUERY_LATENCY, Some("p99")),
+            Some((1432.806, Some(4)))
+        );
+        assert_eq!(
+            metric(&out, DB_QUERY_LATENCY, Some("p50")),
+            Some((2.5, Some(4)))
+        );
+        assert_eq!(metric(&out, DB_SLOW_QUERIES, None), Some((1.0, Some(4))));
     }
 
     #[test]

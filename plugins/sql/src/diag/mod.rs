@@ -119,9 +119,17 @@ pub(crate) struct Executions {
     per_session: HashMap<(String, u64), u64>,
     /// Statement key -> normalised statement.
     statements: HashMap<u64, String>,
-    /// normalised statement -> (slow executions, max ms, example text).
-    slow: HashMap<String, (u64, f64, String)>,
+    /// Statement key -> (slow executions, max ms, example text).
+    slow: HashMap<u64, (u64, f64, String)>,
+    /// Logged text -> statement key. Normalising tokenizes the statement,
+    /// most of a log's cost, and logs repeat the same text (bound
+    /// parameters, prepared statements) over and over.
+    keys: HashMap<String, u64>,
 }
+
+/// Distinct logged texts whose key is remembered: a log of unique
+/// literals must not grow the cache without bound.
+const KEY_CACHE: usize = 4096;
 
 /// One session repeating one statement this often is an N+1 signature.
 const REPEAT_THRESHOLD: u64 = 10;
@@ -144,19 +152,28 @@ impl Executions {
         let Some(statement) = statement.filter(|s| !s.trim().is_empty()) else {
             return;
         };
-        let normalised = normalise_statement(statement);
+        let key = match self.keys.get(statement) {
+            Some(&key) => key,
+            None => {
+                let normalised = normalise_statement(statement);
+                let mut hasher = DefaultHasher::new();
+                normalised.hash(&mut hasher);
+                let key = hasher.finish();
+                self.statements.entry(key).or_insert(normalised);
+                if self.keys.len() < KEY_CACHE {
+                    self.keys.insert(statement.to_owned(), key);
+                }
+                key
+            }
+        };
         if ms > slow_ms {
             let entry = self
                 .slow
-                .entry(normalised.clone())
+                .entry(key)
                 .or_insert_with(|| (0, 0.0, statement.to_owned()));
             entry.0 += 1;
             entry.1 = entry.1.max(ms);
         }
-        let mut hasher = DefaultHasher::new();
-        normalised.hash(&mut hasher);
-        let key = hasher.finish();
-        self.statements.entry(key).or_insert(normalised);
         *self
             .per_session
             .entry((session.to_owned(), key))
@@ -277,6 +294,43 @@ mod tests {
             normalise_statement("select * from t where id = $1"),
             normalise_statement("SELECT *  FROM t WHERE id = 7")
         );
+    }
+
+    #[test]
+    fn statement_keys_are_cached_up_to_a_bound() {
+        let mut executions = Executions::default();
+        for i in 0..KEY_CACHE + 100 {
+            executions.record(
+                1.0,
+                None,
+                "9",
+                Some(&format!("SELECT {i} FROM t{i}")),
+                1000.0,
+            );
+        }
+        assert_eq!(executions.keys.len(), KEY_CACHE);
+        // Past the bound a statement is still grouped with its repeats,
+        // by its normalised text.
+        for value in 0..12 {
+            executions.record(
+                1.0,
+                None,
+                "9",
+                Some(&format!("SELECT id FROM late WHERE id = {value}")),
+                1000.0,
+            );
+        }
+        let late = executions
+            .statements
+            .iter()
+            .find(|(_, s)| s.as_str() == "select id from late where id = ?")
+            .map(|(key, _)| *key)
+            .expect("normalised");
+        assert_eq!(
+            executions.per_session.get(&("9".to_owned(), late)),
+            Some(&12)
+        );
+        assert_eq!(executions.keys.len(), KEY_CACHE);
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub mod create_index_not_concurrently;
 pub mod disk_sort;
 pub mod foreign_key_not_valid;
 pub mod migration_without_timeouts;
+pub mod mysql_alter_without_online_ddl;
+pub mod mysql_migration_without_lock_wait_timeout;
 pub mod nested_loop_many_loops;
 pub mod repeated_statement;
 pub mod row_estimate_error;
@@ -23,6 +25,8 @@ pub(crate) static ALL: &[&Rule] = &[
     &create_index_not_concurrently::CREATE_INDEX_NOT_CONCURRENTLY,
     &foreign_key_not_valid::FOREIGN_KEY_NOT_VALID,
     &migration_without_timeouts::MIGRATION_WITHOUT_TIMEOUTS,
+    &mysql_alter_without_online_ddl::MYSQL_ALTER_WITHOUT_ONLINE_DDL,
+    &mysql_migration_without_lock_wait_timeout::MYSQL_MIGRATION_WITHOUT_LOCK_WAIT_TIMEOUT,
     &seq_scan_discarding_rows::SEQ_SCAN_DISCARDING_ROWS,
     &disk_sort::DISK_SORT,
     &row_estimate_error::ROW_ESTIMATE_ERROR,
@@ -68,5 +72,7 @@ pub(crate) fn check_migration(file: &SqlFile, lines: &LineIndex<'_>) -> Vec<Find
     create_index_not_concurrently::check(file, lines, &steps, &mut findings);
     foreign_key_not_valid::check(file, lines, &steps, &mut findings);
     migration_without_timeouts::check(file, lines, &steps, &mut findings);
+    mysql_alter_without_online_ddl::check(file, lines, &steps, &mut findings);
+    mysql_migration_without_lock_wait_timeout::check(file, lines, &steps, &mut findings);
     findings
 }
