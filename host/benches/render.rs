@@ -6,7 +6,9 @@
 //! Sources for code frames exist (a temporary project of 500 files), so
 //! the HTML renderer reads files as it does on a real project.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -18,6 +20,40 @@ use perfwarden::report::{
 use perfwarden::runtime::Limits;
 use perfwarden_policy::model::{Confidence, RawFinding, RawMetric, Span};
 use perfwarden_policy::{JudgeInput, Policy, Status};
+
+/// Counts live heap bytes and their peak, so each renderer's extra memory
+/// can be stated next to its time.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Peak heap growth while `f` runs, in bytes.
+fn peak_growth(f: impl FnOnce()) -> usize {
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    f();
+    PEAK.load(Ordering::Relaxed).saturating_sub(before)
+}
 
 const FINDINGS: usize = 100_000;
 const METRICS: usize = 10_000;
@@ -175,7 +211,22 @@ fn render(c: &mut Criterion) {
         ("html", html::render),
         ("annotations", annotations::write_annotations),
     ];
+    let json_size = serde_json::to_vec(&report).expect("serialize").len();
+    let mib = |bytes: usize| bytes as f64 / (1 << 20) as f64;
+    eprintln!("report as JSON: {:.1} MiB", mib(json_size));
     for (name, renderer) in renderers {
+        let mut written = 0;
+        let peak = peak_growth(|| {
+            let mut out = Vec::new();
+            renderer(&report, &mut out).expect("render");
+            written = out.len();
+        });
+        eprintln!(
+            "{name}: output {:.1} MiB, peak heap growth {:.1} MiB ({:.2}x the JSON report, output buffer included)",
+            mib(written),
+            mib(peak),
+            peak as f64 / json_size as f64
+        );
         group.bench_function(name, |b| {
             b.iter(|| {
                 let mut out = Vec::new();
