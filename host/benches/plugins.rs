@@ -3,7 +3,8 @@
 //!
 //! Corpora: `PERFWARDEN_NODE_CORPUS` (a `node_modules`) for nodejs,
 //! `PERFWARDEN_WP_CORE` (WordPress core) for wordpress, falling back to the
-//! example project; the SQL and config fixtures; a synthetic 64 MiB JMeter
+//! example project; `PERFWARDEN_SQL_CORPUS` (a directory of `.sql` files)
+//! for sql, falling back to its fixtures; the config fixtures; a synthetic 64 MiB JMeter
 //! JTL for loadtest (streamed with `read-range`).
 
 use std::io::Write;
@@ -146,7 +147,7 @@ fn plugins(c: &mut Criterion) {
     bench_plugin::<perfwarden_plugin_sql::Sql>(
         c,
         "sql",
-        &root().join("plugins/sql/tests/fixtures"),
+        &env_dir("PERFWARDEN_SQL_CORPUS", "plugins/sql/tests/fixtures"),
     );
     bench_plugin::<perfwarden_plugin_configs::Plugin>(
         c,

@@ -20,6 +20,8 @@
 //! | `db.cpu` | `ratio` | `host` | database CPU use |
 //! | `pool.min` / `pool.max` | `connections` | `resource` (`database`, `redis`, `external-api`), `client` | pool bounds |
 //! | `pool.idle_timeout` | `s` | `resource`, `client` | idle connection timeout |
+//! | `pool.max_idle` | `connections` | `resource`, `client` | idle connections kept open |
+//! | `pool.acquire_timeout` | `s` | `resource`, `client` | wait for a free connection (0 = forever) |
 //! | `cache.ttl` | `s` | `data_class` (`static`, `session`, `api`, `counter`, `page`), `cache` | time to live |
 //! | `cache.hit_ratio` | `ratio` | `cache` | hits / (hits + misses) |
 //! | `queue.backlog` | `count` | `queue` | waiting jobs |
@@ -60,6 +62,10 @@ pub const POOL_MIN: &str = "pool.min";
 pub const POOL_MAX: &str = "pool.max";
 /// Idle connection timeout, `s`.
 pub const POOL_IDLE_TIMEOUT: &str = "pool.idle_timeout";
+/// Idle connections a pool keeps open, `connections`.
+pub const POOL_MAX_IDLE: &str = "pool.max_idle";
+/// How long a caller waits for a free connection, `s` (0 = forever).
+pub const POOL_ACQUIRE_TIMEOUT: &str = "pool.acquire_timeout";
 /// Cache time to live, `s`.
 pub const CACHE_TTL: &str = "cache.ttl";
 /// Cache hits / lookups, `ratio`.

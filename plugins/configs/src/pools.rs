@@ -10,15 +10,6 @@ use perfwarden_sdk::{Metric, Output, Span};
 
 use crate::template::template_kind;
 
-/// How long a caller waits for a free connection before failing, `s`
-/// (0 = waits forever). Not in the SDK vocabulary: the default policy
-/// shows it without judging it.
-pub const POOL_ACQUIRE_TIMEOUT: &str = "pool.acquire_timeout";
-
-/// Idle connections a pool keeps (more are closed on return), `connections`.
-/// Not in the SDK vocabulary, like [`POOL_ACQUIRE_TIMEOUT`].
-pub const POOL_MAX_IDLE: &str = "pool.max_idle";
-
 /// A value and where it comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Setting {
@@ -148,8 +139,12 @@ pub fn emit(pools: &[Pool], path: &str, out: &mut Output) {
             (vocabulary::POOL_MIN, unit::CONNECTIONS, &pool.min),
             (vocabulary::POOL_MAX, unit::CONNECTIONS, &pool.max),
             (vocabulary::POOL_IDLE_TIMEOUT, unit::S, &pool.idle_timeout),
-            (POOL_MAX_IDLE, unit::CONNECTIONS, &pool.max_idle),
-            (POOL_ACQUIRE_TIMEOUT, unit::S, &pool.acquire_timeout),
+            (vocabulary::POOL_MAX_IDLE, unit::CONNECTIONS, &pool.max_idle),
+            (
+                vocabulary::POOL_ACQUIRE_TIMEOUT,
+                unit::S,
+                &pool.acquire_timeout,
+            ),
         ];
         for (name, unit, setting) in fields {
             if let Some(setting) = setting {
