@@ -384,7 +384,7 @@ fn execute(
     let lang = run.lang.or(config.lang).unwrap_or_else(Lang::from_env);
     let progress = report::progress::Progress::start(run.quiet, plugins.len());
     let session = Session {
-        runtime,
+        runtime: runtime.with_lang(lang),
         cache,
         root,
         plugin_settings: config.plugin_settings,

@@ -130,3 +130,32 @@ fn every_hostile_plugin_becomes_a_report_entry() {
         "limits in force are in the report"
     );
 }
+
+/// Failure messages follow `--lang`; the statuses stay machine keywords.
+#[test]
+fn failure_messages_follow_the_report_language() {
+    let dir = project(&[("perfwarden.toml", LIMITS), ("db/q.sql", "SELECT 1;\n")]);
+    let root = dir.path().display().to_string();
+    let oom = test_plugin("oom").display().to_string();
+    let flood = test_plugin("flood").display().to_string();
+    let output = perfwarden(&[
+        "analyze", &root, "--format", "json", "--lang", "fr", "--plugin", &oom, "--plugin", &flood,
+    ]);
+    assert_ne!(output.status.code(), Some(2), "{}", describe(&output));
+    let report = json_report(&output);
+    let oom = plugin_entry(&report, "hostile-oom");
+    assert_eq!(oom["status"], "memory-limit", "{oom:#}");
+    assert_eq!(
+        oom["error"], "a dépassé la limite mémoire de 64 Mio",
+        "{oom:#}"
+    );
+    let flood = plugin_entry(&report, "hostile-flood");
+    assert_eq!(flood["status"], "output-limit", "{flood:#}");
+    assert!(
+        flood["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("a renvoyé 200000 constats"),
+        "{flood:#}"
+    );
+}

@@ -394,6 +394,21 @@ texts! {
         "metric `{metric}` dropped: value is not a finite number",
         "métrique `{metric}` écartée : la valeur n'est pas un nombre fini";
 
+    FailCompile => "cannot compile: {err}", "compilation impossible : {err}";
+    FailWorld => "does not implement {world}: {err}", "n'implémente pas {world} : {err}";
+    FailOutputCap =>
+        "returned {count} {what}, over the cap of {cap}; output dropped",
+        "a renvoyé {count} {what}, au-delà du plafond de {cap} ; sortie écartée";
+    FailOutputBytes =>
+        "returned {count} bytes of text, over the cap of {cap}; output dropped",
+        "a renvoyé {count} octets de texte, au-delà du plafond de {cap} ; sortie écartée";
+    FailMemory => "exceeded the memory limit of {mib} MiB", "a dépassé la limite mémoire de {mib} Mio";
+    FailTimeout => "timed out after {ms} ms (limit {limit} ms)", "délai dépassé après {ms} ms (limite {limit} ms)";
+    FailFuel => "ran out of fuel (budget {budget})", "carburant épuisé (budget {budget})";
+    FailTrapped => "trapped: {trap}", "trap : {trap}";
+    FailFailed => "failed: {err}", "échec : {err}";
+    WithStderr => "{message}; stderr: {stderr}", "{message} ; stderr : {stderr}";
+
     // Judgement notes and checklist evidence.
     NotePluginsFailed =>
         "{n} plugin(s) failed: their rules did not run, so the checklist items they would settle stay unknown and the score misses their findings",

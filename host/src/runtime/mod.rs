@@ -22,6 +22,7 @@ pub use state::Offered;
 pub use version::{HOST_API_VERSION, api_version};
 
 use crate::model::{PluginInfo, PluginStatus};
+use perfwarden_policy::i18n::{Lang, T};
 use perfwarden_policy::model::RawNote;
 use state::HostState;
 
@@ -77,6 +78,8 @@ pub struct Runtime {
     cache: Option<CompileCache>,
     stop_ticker: Arc<AtomicBool>,
     ticker: Option<JoinHandle<()>>,
+    /// Language of the failure messages.
+    lang: Lang,
 }
 
 impl Runtime {
@@ -117,7 +120,14 @@ impl Runtime {
             cache,
             stop_ticker,
             ticker: Some(ticker),
+            lang: Lang::En,
         })
+    }
+
+    /// Write failure messages in `lang`.
+    pub fn with_lang(mut self, lang: Lang) -> Self {
+        self.lang = lang;
+        self
     }
 
     /// The limits every call runs under.
@@ -134,7 +144,10 @@ impl Runtime {
             None => Component::new(&self.engine, wasm).map(|c| (c, false)),
         }
         .map_err(|err| {
-            PluginFailure::new(PluginStatus::Invalid, format!("cannot compile: {err:#}"))
+            PluginFailure::new(
+                PluginStatus::Invalid,
+                T::FailCompile.with(self.lang, &[("err", &format!("{err:#}"))]),
+            )
         })?;
         let pre = self
             .linker
@@ -143,7 +156,13 @@ impl Runtime {
             .map_err(|err| {
                 PluginFailure::new(
                     PluginStatus::Invalid,
-                    format!("does not implement perfwarden:analyzer@{HOST_API_VERSION}: {err:#}"),
+                    T::FailWorld.with(
+                        self.lang,
+                        &[
+                            ("world", &format!("perfwarden:analyzer@{HOST_API_VERSION}")),
+                            ("err", &format!("{err:#}")),
+                        ],
+                    ),
                 )
             })?;
         Ok(Compiled { pre, cache_hit })
@@ -193,28 +212,36 @@ impl Runtime {
 
     fn check_output_caps(&self, output: &v1::types::Output) -> Result<(), PluginFailure> {
         let limits = &self.limits;
-        let over = |what: &str, count: usize, cap: usize| {
+        let lang = self.lang;
+        let over = |what: T, count: usize, cap: usize| {
             PluginFailure::new(
                 PluginStatus::OutputLimit,
-                format!("returned {count} {what}, over the cap of {cap}; output dropped"),
+                T::FailOutputCap.with(
+                    lang,
+                    &[("count", &count), ("what", &what.get(lang)), ("cap", &cap)],
+                ),
             )
         };
         if output.findings.len() > limits.max_findings {
-            return Err(over("findings", output.findings.len(), limits.max_findings));
+            return Err(over(
+                T::Findings,
+                output.findings.len(),
+                limits.max_findings,
+            ));
         }
         if output.metrics.len() > limits.max_metrics {
-            return Err(over("metrics", output.metrics.len(), limits.max_metrics));
+            return Err(over(T::Metrics, output.metrics.len(), limits.max_metrics));
         }
         if output.notes.len() > limits.max_notes {
-            return Err(over("notes", output.notes.len(), limits.max_notes));
+            return Err(over(T::Notes, output.notes.len(), limits.max_notes));
         }
         let bytes = v1::output_text_bytes(output);
         if bytes > limits.max_output_bytes {
             return Err(PluginFailure::new(
                 PluginStatus::OutputLimit,
-                format!(
-                    "returned {bytes} bytes of text, over the cap of {}; output dropped",
-                    limits.max_output_bytes
+                T::FailOutputBytes.with(
+                    lang,
+                    &[("count", &bytes), ("cap", &limits.max_output_bytes)],
                 ),
             ));
         }
@@ -253,7 +280,7 @@ impl Runtime {
         };
 
         let state = store.data();
-        let result = result.map_err(|err| classify(&err, state, limits, elapsed));
+        let result = result.map_err(|err| classify(&err, state, limits, elapsed, self.lang));
         let state = store.into_data();
         let trace = CallTrace {
             refused_reads: state.refused_reads,
@@ -281,11 +308,12 @@ fn classify(
     state: &HostState,
     limits: &Limits,
     elapsed: Duration,
+    lang: Lang,
 ) -> PluginFailure {
     if state.memory_exceeded {
         return PluginFailure::new(
             PluginStatus::MemoryLimit,
-            format!("exceeded the memory limit of {} MiB", limits.memory_mib),
+            T::FailMemory.with(lang, &[("mib", &limits.memory_mib)]),
         );
     }
     let stderr = state.stderr_text();
@@ -293,25 +321,28 @@ fn classify(
         if stderr.is_empty() {
             message
         } else {
-            format!("{message}; stderr: {stderr}")
+            T::WithStderr.with(lang, &[("message", &message), ("stderr", &stderr)])
         }
     };
     match err.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => PluginFailure::new(
             PluginStatus::Timeout,
-            format!(
-                "timed out after {} ms (limit {} ms)",
-                elapsed.as_millis(),
-                limits.timeout_ms
+            T::FailTimeout.with(
+                lang,
+                &[("ms", &elapsed.as_millis()), ("limit", &limits.timeout_ms)],
             ),
         ),
         Some(Trap::OutOfFuel) => PluginFailure::new(
             PluginStatus::FuelExhausted,
-            format!("ran out of fuel (budget {})", limits.fuel),
+            T::FailFuel.with(lang, &[("budget", &limits.fuel)]),
         ),
-        Some(trap) => {
-            PluginFailure::new(PluginStatus::Trap, with_stderr(format!("trapped: {trap}")))
-        }
-        None => PluginFailure::new(PluginStatus::Trap, with_stderr(format!("failed: {err:#}"))),
+        Some(trap) => PluginFailure::new(
+            PluginStatus::Trap,
+            with_stderr(T::FailTrapped.with(lang, &[("trap", trap)])),
+        ),
+        None => PluginFailure::new(
+            PluginStatus::Trap,
+            with_stderr(T::FailFailed.with(lang, &[("err", &format!("{err:#}"))])),
+        ),
     }
 }
