@@ -2,7 +2,7 @@
 //! from a build script.
 //!
 //! The nested `cargo` uses its own target directory, so it never waits on
-//! the lock held by the outer build, and the `plugin` profile (size-optimised,
+//! the lock held by the outer build, and the `plugin` profile (speed-optimised,
 //! LTO, `panic = "abort"`).
 
 use std::env;
