@@ -392,10 +392,13 @@ fn run_plugin(
         .plugin_settings
         .get(&info.name)
         .map_or("{}", String::as_str);
+    outcome.run.load_ms = millis(started.elapsed());
+    let called = Instant::now();
     let (result, trace) =
         session
             .runtime
             .analyze(compiled, &info.name, offered_set, offered, config);
+    outcome.run.duration_ms = millis(called.elapsed());
     outcome.run.refused_reads = trace.refused_reads;
     outcome.run.logs = trace.logs;
     outcome.run.bytes_read = trace.bytes_read;

@@ -42,7 +42,7 @@ fn every_hostile_plugin_becomes_a_report_entry() {
     assert_eq!(spin["status"], "timeout", "{spin:#}");
     let took = spin["duration_ms"].as_f64().unwrap();
     assert!(
-        took < 2000.0 + 1000.0,
+        (1900.0..2000.0 + 1000.0).contains(&took),
         "deadline 2 s, stopped after {took} ms"
     );
 
