@@ -62,8 +62,13 @@ pub fn build_components(
         println!("cargo:rerun-if-changed={}", path.display());
     }
     // The lock file, the profiles and the target's flags change the output.
+    // Only existing files: cargo counts a missing one as changed and would
+    // rerun this script, and rebuild the host, on every build.
     for file in ["Cargo.lock", "Cargo.toml", ".cargo/config.toml"] {
-        println!("cargo:rerun-if-changed={}", root.join(file).display());
+        let path = root.join(file);
+        if path.is_file() {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
     }
     println!("cargo:rerun-if-env-changed=RUSTFLAGS");
 
