@@ -66,10 +66,10 @@ fn status_badge(html: &mut String, status: Status, lang: Lang) {
 }
 
 /// `<table>` and its header row.
-fn table_head(html: &mut String, lang: Lang, columns: &[T]) {
+fn table_head(html: &mut String, labels: &[&str]) {
     html.push_str("<table><tr>");
-    for column in columns {
-        let _ = write!(html, "<th>{}</th>", capitalized(column.get(lang)));
+    for label in labels {
+        let _ = write!(html, "<th>{}</th>", capitalized(label));
     }
     html.push_str("</tr>\n");
 }
@@ -127,10 +127,7 @@ pub fn to_string(report: &Report) -> String {
     } else {
         ("fail", T::FailedShort.get(lang))
     };
-    let fail_on = report
-        .verdict
-        .fail_on
-        .map_or(T::Never.get(lang), |status| i18n::status(status, lang));
+    let fail_on = support::fail_on_text(report);
     let summary = T::HtmlSummary.with(
         lang,
         &[
@@ -175,8 +172,8 @@ fn areas(html: &mut String, report: &Report) {
     let _ = writeln!(html, "<h2>{}</h2>", capitalized(T::StatusPerArea.get(lang)));
     table_head(
         html,
-        lang,
-        &[T::Area, T::Score, T::WorstStatus, T::Findings, T::Metrics],
+        &[T::Area, T::Score, T::WorstStatus, T::Findings, T::Metrics]
+            .map(|column| column.get(lang)),
     );
     for (area, status) in worst {
         let score = j.score.areas.get(area);
@@ -379,14 +376,15 @@ fn throughput(html: &mut String, report: &Report) {
         "<h2>{}</h2>",
         capitalized(T::ThroughputVsTarget.get(lang))
     );
-    html.push_str("<table><tr>");
-    for column in [T::Scope, T::Measured, T::Target] {
-        let _ = write!(html, "<th>{}</th>", capitalized(column.get(lang)));
-    }
-    let _ = writeln!(
+    table_head(
         html,
-        "<th></th><th>{}</th></tr>",
-        capitalized(T::Status.get(lang))
+        &[
+            T::Scope.get(lang),
+            T::Measured.get(lang),
+            T::Target.get(lang),
+            "",
+            T::Status.get(lang),
+        ],
     );
     for metric in rows.iter().take(MAX_ENDPOINTS) {
         let target = metric.thresholds.as_ref().and_then(|t| t.target);
@@ -468,8 +466,7 @@ fn plan_table(html: &mut String, title: T, items: &[PlanItem], lang: Lang) {
     );
     table_head(
         html,
-        lang,
-        &[T::Status, T::Rule, T::Location, T::Message, T::Fix],
+        &[T::Status, T::Rule, T::Location, T::Message, T::Fix].map(|column| column.get(lang)),
     );
     for item in items.iter().take(MAX_METRICS) {
         html.push_str("<tr><td>");
@@ -523,8 +520,8 @@ fn deliverables(html: &mut String, report: &Report) {
     if !cache.policy.is_empty() {
         table_head(
             html,
-            lang,
-            &[T::DataClass, T::PolicyStrategy, T::PolicyTtl, T::Measured],
+            &[T::DataClass, T::PolicyStrategy, T::PolicyTtl, T::Measured]
+                .map(|column| column.get(lang)),
         );
         for row in &cache.policy {
             let measured = cache
@@ -545,15 +542,17 @@ fn deliverables(html: &mut String, report: &Report) {
     }
     if !cache.ttls.is_empty() {
         let _ = writeln!(html, "<h3>{}</h3>", capitalized(T::MeasuredTtls.get(lang)));
-        html.push_str("<table><tr>");
-        for column in [T::DataClass, T::Cache] {
-            let _ = write!(html, "<th>{}</th>", capitalized(column.get(lang)));
-        }
-        html.push_str("<th>TTL</th>");
-        for column in [T::RecommendedMax, T::Status, T::Location] {
-            let _ = write!(html, "<th>{}</th>", capitalized(column.get(lang)));
-        }
-        html.push_str("</tr>\n");
+        table_head(
+            html,
+            &[
+                T::DataClass.get(lang),
+                T::Cache.get(lang),
+                "TTL",
+                T::RecommendedMax.get(lang),
+                T::Status.get(lang),
+                T::Location.get(lang),
+            ],
+        );
         for ttl in cache.ttls.iter().take(MAX_METRICS) {
             let value = ttl.value.map_or_else(
                 || T::NoData.get(lang).to_owned(),
@@ -586,7 +585,10 @@ fn checklist(html: &mut String, report: &Report) {
     }
     let lang = report.judgement.lang;
     let _ = writeln!(html, "<h2>{}</h2>", capitalized(T::Checklist.get(lang)));
-    table_head(html, lang, &[T::Phase, T::Item, T::State, T::Evidence]);
+    table_head(
+        html,
+        &[T::Phase, T::Item, T::State, T::Evidence].map(|column| column.get(lang)),
+    );
     for phase in phases {
         for item in &phase.items {
             let (mark, color) = match item.status {
@@ -715,7 +717,6 @@ fn metrics(html: &mut String, report: &Report) {
     );
     table_head(
         html,
-        lang,
         &[
             T::Status,
             T::Metrics,
@@ -723,7 +724,8 @@ fn metrics(html: &mut String, report: &Report) {
             T::Thresholds,
             T::Policy,
             T::Source,
-        ],
+        ]
+        .map(|column| column.get(lang)),
     );
     for i in support::worst_first(list, |m| m.status)
         .into_iter()
@@ -770,7 +772,6 @@ fn plugins(html: &mut String, report: &Report) {
     let _ = writeln!(html, "<h2>{}</h2>", capitalized(T::PluginHealth.get(lang)));
     table_head(
         html,
-        lang,
         &[
             T::Plugin,
             T::Version,
@@ -780,13 +781,11 @@ fn plugins(html: &mut String, report: &Report) {
             T::Findings,
             T::Metrics,
             T::Error,
-        ],
+        ]
+        .map(|column| column.get(lang)),
     );
     for p in &report.plugins {
-        let status = serde_json::to_value(p.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let status = support::plugin_status_name(p.status);
         let color = if p.status.is_failure() {
             "var(--alert)"
         } else {

@@ -71,10 +71,7 @@ pub fn to_string(report: &Report) -> String {
     let j = &report.judgement;
     let lang = j.lang;
     let mut md = String::new();
-    let fail_on = report
-        .verdict
-        .fail_on
-        .map_or(T::Never.get(lang), |status| i18n::status(status, lang));
+    let fail_on = support::fail_on_text(report);
     let verdict = if report.verdict.passed {
         format!("{} (fail-on {fail_on})", T::Passing.get(lang))
     } else {
@@ -218,10 +215,7 @@ pub fn to_string(report: &Report) -> String {
     if !failed.is_empty() {
         let _ = writeln!(md, "### {}\n", T::PluginErrors.get(lang));
         for plugin in failed.iter().take(ROWS) {
-            let status = serde_json::to_value(plugin.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
+            let status = support::plugin_status_name(plugin.status);
             let _ = writeln!(
                 md,
                 "- {} ({}): {}",

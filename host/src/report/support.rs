@@ -5,11 +5,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 
-use perfwarden_policy::i18n::{Lang, T};
+use perfwarden_policy::i18n::{self, Lang, T};
 use perfwarden_policy::model::{Confidence, RawFinding};
 use perfwarden_policy::{JudgedFinding, JudgedMetric, Judgement, Status, Thresholds};
 
+use super::Report;
 use crate::baseline::Fingerprinter;
+use crate::model::PluginStatus;
 
 /// Escape text for XML and HTML, element content and quoted attributes
 /// alike. Characters XML 1.0 forbids (other C0 controls) are dropped: a
@@ -56,6 +58,23 @@ pub fn markdown_inline(text: &str) -> String {
         }
     }
     out
+}
+
+/// The `--fail-on` threshold of the verdict as people read it.
+pub fn fail_on_text(report: &Report) -> &'static str {
+    let lang = report.judgement.lang;
+    report
+        .verdict
+        .fail_on
+        .map_or(T::Never.get(lang), |status| i18n::status(status, lang))
+}
+
+/// A plugin status by its report name (`memory-limit`, `ok`...).
+pub fn plugin_status_name(status: PluginStatus) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// A heading or column title from a lower-case label.

@@ -12,7 +12,7 @@ use perfwarden_policy::i18n::{self, Lang, T};
 use perfwarden_policy::model::Span;
 use perfwarden_policy::{ItemStatus, JudgedFinding, JudgedMetric, Status};
 
-use super::support::{Sources, format_value, severity};
+use super::support::{self, Sources, format_value, severity};
 use super::{PluginDescription, Report};
 use crate::model::PluginStatus;
 
@@ -444,10 +444,7 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             PluginStatus::Skipped => DIM,
             _ => RED,
         };
-        let status = serde_json::to_value(plugin.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let status = support::plugin_status_name(plugin.status);
         let line = T::PluginLine.with(
             lang,
             &[
@@ -498,10 +495,7 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
         })
         .collect();
     writeln!(out)?;
-    let fail_on = report
-        .verdict
-        .fail_on
-        .map_or(T::Never.get(lang), |status| i18n::status(status, lang));
+    let fail_on = support::fail_on_text(report);
     let verdict = if report.verdict.passed {
         p.paint(GREEN, T::Passed.with(lang, &[("status", &fail_on)]))
     } else {
