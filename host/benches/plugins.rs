@@ -4,10 +4,12 @@
 //! Corpora: `PERFWARDEN_NODE_CORPUS` (a `node_modules`) for nodejs,
 //! `PERFWARDEN_WP_CORE` (WordPress core) for wordpress, falling back to the
 //! example project; `PERFWARDEN_SQL_CORPUS` (a directory of `.sql` files)
-//! for sql, falling back to its fixtures; the config fixtures; a synthetic 64 MiB JMeter
-//! JTL for loadtest (streamed with `read-range`).
+//! for sql, falling back to its fixtures; the config fixtures; a synthetic
+//! 64 MiB JMeter JTL and k6 NDJSON for loadtest (streamed with `read-range`).
 
-use std::io::Write;
+#[path = "../../plugins/loadtest/tests/common/synthetic.rs"]
+mod synthetic;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -17,6 +19,7 @@ use perfwarden::registry::{builtin_components, sha256_hex};
 use perfwarden::runtime::{Limits, Offered, Runtime};
 use perfwarden_sdk::Analyzer;
 use perfwarden_sdk::testing::Tester;
+use synthetic::{Kind, Synthetic};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -41,44 +44,22 @@ fn corpus(dir: &Path, analyzer: &impl Analyzer) -> Vec<(String, u64)> {
         .collect()
 }
 
-fn synthetic_jtl(dir: &Path) {
-    let mut file =
-        std::io::BufWriter::new(std::fs::File::create(dir.join("results.jtl")).expect("create"));
-    writeln!(file, "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect").expect("write");
-    let labels = [
-        "GET /api/products",
-        "GET /api/products/:id",
-        "POST /api/orders",
-        "POST /api/login",
-    ];
-    let mut written = 0usize;
-    let mut i = 0u64;
-    while written < 64 << 20 {
-        let label = labels[(i % 4) as usize];
-        let elapsed = 20 + (i * 7919) % 900;
-        let ok = !i.is_multiple_of(97);
-        let line = format!(
-            "{},{elapsed},{label},{},{},Users 1-{},text,{ok},,{},{},8,8,http://shop.local/api,{},0,{}\n",
-            1_700_000_000_000 + i * 13,
-            if ok { 200 } else { 500 },
-            if ok { "OK" } else { "Internal Server Error" },
-            i % 8 + 1,
-            1200 + i % 300,
-            180 + i % 40,
-            elapsed / 2,
-            i % 5
-        );
-        written += line.len();
-        file.write_all(line.as_bytes()).expect("write");
-        i += 1;
-    }
+/// 64 MiB of `kind` written to `dir/name`, by the loadtest crate's own
+/// generator (the rows its parse bench streams); prints the sample count,
+/// for samples/s.
+fn synthetic(dir: &Path, name: &str, kind: Kind) {
+    let mut file = std::fs::File::create(dir.join(name)).expect("create");
+    let mut rows = Synthetic::new(kind, 64 << 20);
+    std::io::copy(&mut rows, &mut file).expect("write");
+    eprintln!("{name}: {} samples", rows.rows());
 }
 
-fn bench_plugin<A: Analyzer + Default>(c: &mut Criterion, name: &str, dir: &Path) {
+/// Bench group `plugin/<name>/<input>`.
+fn bench_plugin<A: Analyzer + Default>(c: &mut Criterion, name: &str, input: &str, dir: &Path) {
     let analyzer = A::default();
     let files = corpus(dir, &analyzer);
     if files.is_empty() {
-        eprintln!("{name}: empty corpus at {}", dir.display());
+        eprintln!("{name}/{input}: empty corpus at {}", dir.display());
         return;
     }
     let bytes: u64 = files.iter().map(|(_, size)| size).sum();
@@ -112,10 +93,10 @@ fn bench_plugin<A: Analyzer + Default>(c: &mut Criterion, name: &str, dir: &Path
         .collect();
     let tester = Tester::new(A::default());
 
-    let mut group = c.benchmark_group(format!("plugin/{name}"));
+    let mut group = c.benchmark_group(format!("plugin/{name}/{input}"));
     group.sample_size(10).throughput(Throughput::Bytes(bytes));
     eprintln!(
-        "{name}: {} files, {:.1} MiB",
+        "{name}/{input}: {} files, {:.1} MiB",
         files.len(),
         bytes as f64 / (1 << 20) as f64
     );
@@ -142,26 +123,35 @@ fn plugins(c: &mut Criterion) {
     bench_plugin::<perfwarden_plugin_nodejs::Plugin>(
         c,
         "nodejs",
+        "corpus",
         &env_dir("PERFWARDEN_NODE_CORPUS", "examples/api"),
     );
     bench_plugin::<perfwarden_plugin_wordpress::Plugin>(
         c,
         "wordpress",
+        "corpus",
         &env_dir("PERFWARDEN_WP_CORE", "examples/wordpress"),
     );
     bench_plugin::<perfwarden_plugin_sql::Sql>(
         c,
         "sql",
+        "corpus",
         &env_dir("PERFWARDEN_SQL_CORPUS", "plugins/sql/tests/fixtures"),
     );
     bench_plugin::<perfwarden_plugin_configs::Plugin>(
         c,
         "configs",
+        "fixtures",
         &root().join("plugins/configs/tests/fixtures"),
     );
-    let jtl = tempfile::tempdir().expect("temp dir");
-    synthetic_jtl(jtl.path());
-    bench_plugin::<perfwarden_plugin_loadtest::Plugin>(c, "loadtest", jtl.path());
+    for (input, file, kind) in [
+        ("jtl", "results.jtl", Kind::Jtl),
+        ("k6_ndjson", "k6.ndjson", Kind::K6Ndjson),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        synthetic(dir.path(), file, kind);
+        bench_plugin::<perfwarden_plugin_loadtest::Plugin>(c, "loadtest", input, dir.path());
+    }
 }
 
 criterion_group!(benches, plugins);

@@ -93,7 +93,9 @@ impl Histogram {
         if !ms.is_finite() || ms < 0.0 || n == 0 {
             return;
         }
-        let micros = (ms * 1000.0).round() as u64;
+        // Non-negative, so adding a half and truncating rounds to nearest
+        // without wasm's libm call for `round`.
+        let micros = (ms * 1000.0 + 0.5) as u64;
         let index = bucket_of(micros);
         if index >= self.counts.len() {
             self.counts.resize(index + 1, 0);
@@ -108,8 +110,14 @@ impl Histogram {
         }
         self.total += n;
         self.sum_ms += ms * n as f64;
-        self.min_ms = self.min_ms.min(ms);
-        self.max_ms = self.max_ms.max(ms);
+        // Plain comparisons: `ms` is finite, and `f64::min`/`max` are libm
+        // calls in wasm.
+        if ms < self.min_ms {
+            self.min_ms = ms;
+        }
+        if ms > self.max_ms {
+            self.max_ms = ms;
+        }
     }
 
     /// Number of recorded samples.

@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
+use rustc_hash::FxHashMap;
+
 use perfwarden_sdk::vocabulary::{self, label, unit};
 use perfwarden_sdk::{Metric, Output, Span};
 
@@ -189,9 +191,21 @@ impl Accumulator {
             self.status_known += n;
             self.status_errors += if status == 0 || status >= 400 { n } else { 0 };
         }
+        // Comparisons, not `f64::min`/`max`: those are libm calls in wasm,
+        // and a NaN start (never produced by the parsers) is simply skipped.
         if let Some(start) = sample.start_ms {
-            self.first_start = self.first_start.min(start);
-            self.last_end = self.last_end.max(start + sample.elapsed_ms.max(0.0));
+            if start < self.first_start {
+                self.first_start = start;
+            }
+            let end = start
+                + if sample.elapsed_ms > 0.0 {
+                    sample.elapsed_ms
+                } else {
+                    0.0
+                };
+            if end > self.last_end {
+                self.last_end = end;
+            }
         }
     }
 
@@ -248,13 +262,20 @@ impl Accumulator {
 /// a run that tags every URL with an id cannot exhaust memory.
 pub const MAX_ENDPOINTS: usize = 2000;
 
+/// Distinct raw labels remembered by [`Aggregator`].
+const MAX_RAW_LABELS: usize = 4 * MAX_ENDPOINTS;
+
 /// Builds a [`Report`] from raw samples, one pass, bounded memory.
 #[derive(Debug)]
 pub struct Aggregator<'a> {
     source: &'static str,
     interpolation: Interpolation,
     names: &'a EndpointNames,
-    index: HashMap<String, usize>,
+    index: FxHashMap<String, usize>,
+    /// Raw `method label` -> slot in `endpoints` (`None`: past
+    /// `MAX_ENDPOINTS`). Runs repeat a few labels millions of times; this
+    /// skips naming them again.
+    raw_index: FxHashMap<String, Option<usize>>,
     endpoints: Vec<(String, Accumulator)>,
     overall: Accumulator,
     /// Transaction-controller parents: reported per endpoint but kept out of
@@ -279,7 +300,8 @@ impl<'a> Aggregator<'a> {
             source,
             interpolation,
             names,
-            index: HashMap::new(),
+            index: FxHashMap::default(),
+            raw_index: FxHashMap::default(),
             endpoints: Vec::new(),
             overall: Accumulator::new(None, 1, None),
             parents: Accumulator::new(None, 1, None),
@@ -308,31 +330,50 @@ impl<'a> Aggregator<'a> {
     }
 
     fn add_to_endpoint(&mut self, sample: &Sample<'_>) {
-        // One reusable key buffer: no allocation per sample for a known endpoint.
+        // One reusable key buffer: no allocation per sample for a known label.
         self.key.clear();
         if let Some(method) = sample.method {
             self.key.push_str(method);
             self.key.push(' ');
         }
-        let name_start = self.key.len();
-        let naming = self.names.write_name(sample.endpoint, &mut self.key);
-        let slot = match self.index.get(self.key.as_str()) {
+        let method_len = self.key.len();
+        self.key.push_str(sample.endpoint);
+        let slot = match self.raw_index.get(self.key.as_str()) {
             Some(&slot) => slot,
-            None if self.endpoints.len() < MAX_ENDPOINTS => {
-                self.endpoints.push((
-                    self.key[name_start..].to_owned(),
-                    Accumulator::new(sample.method, sample.line, naming),
-                ));
-                self.index
-                    .insert(self.key.clone(), self.endpoints.len() - 1);
-                self.endpoints.len() - 1
-            }
             None => {
-                self.dropped_endpoints += 1;
-                return;
+                let slot = self.slot_of_new_label(sample, method_len);
+                // Ids in raw labels (`/users/123`) would grow this map
+                // without bound; past the cap such labels are named each time.
+                if self.raw_index.len() < MAX_RAW_LABELS {
+                    self.raw_index.insert(self.key.clone(), slot);
+                }
+                slot
             }
         };
-        self.endpoints[slot].1.add(sample);
+        match slot {
+            Some(slot) => self.endpoints[slot].1.add(sample),
+            None => self.dropped_endpoints += 1,
+        }
+    }
+
+    /// The endpoint slot of a label not seen before (`self.key` holds the
+    /// raw key), created when there is room.
+    fn slot_of_new_label(&mut self, sample: &Sample<'_>, method_len: usize) -> Option<usize> {
+        let mut named = String::with_capacity(self.key.len());
+        named.push_str(&self.key[..method_len]);
+        let naming = self.names.write_name(sample.endpoint, &mut named);
+        if let Some(&slot) = self.index.get(named.as_str()) {
+            return Some(slot);
+        }
+        if self.endpoints.len() >= MAX_ENDPOINTS {
+            return None;
+        }
+        self.endpoints.push((
+            named[method_len..].to_owned(),
+            Accumulator::new(sample.method, sample.line, naming),
+        ));
+        self.index.insert(named, self.endpoints.len() - 1);
+        Some(self.endpoints.len() - 1)
     }
 
     pub fn finish(self) -> Report {

