@@ -76,6 +76,9 @@ struct Pending {
     statement: Option<String>,
     /// An auto_explain `plan:` entry: the statement is its `Query Text`.
     plan: bool,
+    /// A text-format `Query Text` still taking lines: a multi-line query
+    /// runs until the plan's root node or `Query Parameters`.
+    query_open: bool,
 }
 
 /// A server with both `log_min_duration_statement` and auto_explain logs
@@ -142,9 +145,25 @@ fn pg_stderr(
             // lines begin with a timestamp and end the statement).
             match pending.as_mut() {
                 Some(p) if p.plan && p.statement.is_none() => {
-                    p.statement = query_text(line.trim());
+                    if let Some((text, open)) = query_text(line.trim()) {
+                        p.statement = Some(text);
+                        p.query_open = open;
+                    }
                 }
-                Some(p) if p.plan => {}
+                Some(p) if p.plan => {
+                    if let (true, Some(text)) = (p.query_open, p.statement.as_mut()) {
+                        // auto_explain always prints costs: the root node's
+                        // line has them; a query's own line practically never.
+                        if line.contains("(cost=")
+                            || line.trim_start().starts_with("Query Parameters: ")
+                        {
+                            p.query_open = false;
+                        } else {
+                            text.push('\n');
+                            text.push_str(line);
+                        }
+                    }
+                }
                 Some(Pending {
                     statement: Some(statement),
                     ..
@@ -188,6 +207,7 @@ fn pg_stderr(
             session: pg_session(&line[..at]),
             plan: statement.is_none() && message.starts_with("plan:"),
             statement,
+            query_open: false,
         });
     })?;
     if let Some(done) = pending {
@@ -197,14 +217,15 @@ fn pg_stderr(
     Ok(())
 }
 
-/// The statement of an auto_explain plan line, in text (`Query Text: ...`)
-/// or JSON (`"Query Text": "...",`) format.
-fn query_text(line: &str) -> Option<String> {
+/// The statement of an auto_explain plan line, in text (`Query Text: ...`,
+/// which may go on over the next lines: `true`) or JSON (`"Query Text":
+/// "...",`, whole) format.
+fn query_text(line: &str) -> Option<(String, bool)> {
     if let Some(text) = line.strip_prefix("Query Text: ") {
-        return Some(text.to_owned());
+        return Some((text.to_owned(), true));
     }
     let json = line.strip_prefix("\"Query Text\": ")?.trim_end_matches(',');
-    serde_json::from_str::<String>(json).ok()
+    Some((serde_json::from_str::<String>(json).ok()?, false))
 }
 
 /// The process id of a `log_line_prefix` such as `... [4913] user=...`.
@@ -301,6 +322,7 @@ fn mysql_slow(
                                 session: session.clone(),
                                 statement: None,
                                 plan: false,
+                                query_open: false,
                             });
                         }
                     }
@@ -580,6 +602,35 @@ mod tests {
             Some((2.5, Some(4)))
         );
         assert_eq!(metric(&out, DB_SLOW_QUERIES, None), Some((1.0, Some(4))));
+    }
+
+    #[test]
+    fn a_multi_line_query_text_matches_its_statement() {
+        // A text-format plan of a query written over several lines, then
+        // the same statement from log_min_duration_statement: one execution.
+        let log = "2024-03-01 10:00:00.000 UTC [7] LOG:  duration: 1500.100 ms  plan:\n\
+                   \tQuery Text: SELECT id\n\
+                   \t  FROM orders\n\
+                   \t  WHERE status = 'pending'\n\
+                   \tQuery Parameters: $1 = 'x'\n\
+                   \tSeq Scan on orders  (cost=0.00..1.01 rows=1 width=4)\n\
+                   \t  Filter: (status = 'pending'::text)\n\
+                   2024-03-01 10:00:00.002 UTC [7] LOG:  duration: 1500.806 ms  statement: SELECT id\n\
+                   \t  FROM orders\n\
+                   \t  WHERE status = 'pending'\n\
+                   2024-03-01 10:00:01.000 UTC [7] LOG:  duration: 2.000 ms  plan:\n\
+                   \tQuery Text: SELECT id\n\
+                   \t  FROM users\n\
+                   \tResult  (cost=0.00..0.01 rows=1 width=4)\n\
+                   2024-03-01 10:00:01.001 UTC [7] LOG:  duration: 2.500 ms  statement: SELECT id FROM coupons\n";
+        let out = Tester::new(Sql).run(&[("pg.log", log)]);
+        // 1500.806 (the plan folded into its statement), 2.0 (a plan whose
+        // query differs from the next statement), 2.5.
+        assert_eq!(
+            metric(&out, DB_QUERY_LATENCY, Some("p99")),
+            Some((1500.806, Some(3)))
+        );
+        assert_eq!(metric(&out, DB_SLOW_QUERIES, None), Some((1.0, Some(3))));
     }
 
     #[test]
