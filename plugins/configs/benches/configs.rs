@@ -18,9 +18,10 @@ macro_rules! corpus {
 }
 
 /// The example project's configs, the real samples and the crate's
-/// fixtures: every format (Redis launches and includes, Spring pools and
-/// caches, app configs included).
-const FILES: [(&str, &str); 31] = corpus![
+/// fixtures: every format (Redis launches and includes, Kubernetes
+/// manifests, supervisord, Spring pools and caches, app configs, node-config
+/// directories and HTTP agents included).
+const FILES: [(&str, &str); 43] = corpus![
     (
         "examples/config/redis.conf",
         "../../examples/config/redis.conf"
@@ -121,6 +122,48 @@ const FILES: [(&str, &str); 31] = corpus![
         "tests/fixtures/app/config/production.yml"
     ),
     ("config/cable.yml", "tests/fixtures/app/config/cable.yml"),
+    (
+        "gateway/src/main/resources/application.yml",
+        "tests/fixtures/spring/gateway.yml"
+    ),
+    (
+        "k8s/redis-cache.yaml",
+        "tests/fixtures/k8s/redis-cache.yaml"
+    ),
+    ("k8s/workers.yaml", "tests/fixtures/k8s/workers.yaml"),
+    (
+        "chart/templates/redis.yaml",
+        "tests/fixtures/k8s/chart/templates/redis.yaml"
+    ),
+    (
+        "docker/supervisord.conf",
+        "tests/fixtures/supervisord/supervisord.conf"
+    ),
+    (
+        "docker/conf.d/redis.conf",
+        "tests/fixtures/supervisord/conf.d/redis.conf"
+    ),
+    (
+        "docker/redis/cache.conf",
+        "tests/fixtures/supervisord/redis/cache.conf"
+    ),
+    (
+        "api/config/default.yml",
+        "tests/fixtures/node-config/config/default.yml"
+    ),
+    (
+        "api/config/production.json",
+        "tests/fixtures/node-config/config/production.json"
+    ),
+    (
+        "api/config/custom-environment-variables.json",
+        "tests/fixtures/node-config/config/custom-environment-variables.json"
+    ),
+    (
+        "api/config/test.json",
+        "tests/fixtures/node-config/config/test.json"
+    ),
+    ("src/http-clients.ts", "tests/fixtures/node/http-clients.ts"),
 ];
 
 fn bench(c: &mut Criterion) {

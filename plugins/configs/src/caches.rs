@@ -115,8 +115,9 @@ pub fn data_class_of(name: &str) -> Option<&'static str> {
     }
 }
 
-/// Emit the `cache.ttl` metrics of caches found in `path`.
-pub fn emit(caches: &[Cache], path: &str, out: &mut Output) {
+/// Emit the `cache.ttl` metrics of caches found in `paths` (one file, or
+/// the files merged into one effective config, as for pools).
+pub fn emit(caches: &[Cache], paths: &[&str], out: &mut Output) {
     for cache in caches {
         let Some(ttl) = &cache.ttl else { continue };
         let mut metric = Metric::new(vocabulary::CACHE_TTL, ttl.value, unit::S)
@@ -135,6 +136,10 @@ pub fn emit(caches: &[Cache], path: &str, out: &mut Output) {
                 .label(label::DERIVATION, "default")
                 .label(crate::DEFAULT_SOURCE, source);
         }
+        if paths.len() > 1 {
+            metric = metric.label(crate::MERGED, paths.join(" < "));
+        }
+        let path = paths.get(ttl.file).or(paths.first()).copied().unwrap_or("");
         out.metric(metric.span(Span::line(path, ttl.line)));
     }
 }
@@ -188,8 +193,9 @@ mod tests {
                 expiry: None,
             },
         ];
-        emit(&caches, "config/default.yml", &mut out);
+        emit(&caches, &["config/default.yml"], &mut out);
         assert_eq!(out.metrics.len(), 2);
+        assert_eq!(out.metrics[0].label_value("merged"), None);
         let sessions = &out.metrics[0];
         assert_eq!(sessions.value, 3600.0);
         assert_eq!(sessions.label_value("data_class"), Some("session"));
@@ -198,5 +204,25 @@ mod tests {
         assert_eq!(products.label_value("data_class"), None);
         assert_eq!(products.label_value("default_source"), Some("caffeine"));
         assert_eq!(products.span.as_ref().map(|s| s.line), Some(9));
+
+        // Merged files: each TTL is located in the file that sets it.
+        let mut merged = Output::default();
+        let mut production = caches[0].clone();
+        production.ttl = Some(Setting::set(60.0, 2).in_file(1));
+        let paths = ["config/default.yml", "config/production.yml"];
+        emit(&[caches[1].clone(), production], &paths, &mut merged);
+        let spans: Vec<(&str, u32)> = merged
+            .metrics
+            .iter()
+            .map(|m| m.span.as_ref().map(|s| (s.path.as_str(), s.line)).unwrap())
+            .collect();
+        assert_eq!(
+            spans,
+            [("config/default.yml", 9), ("config/production.yml", 2)]
+        );
+        assert_eq!(
+            merged.metrics[1].label_value("merged"),
+            Some("config/default.yml < config/production.yml")
+        );
     }
 }

@@ -1,17 +1,21 @@
 //! `configs`: reads the configuration files where a team sets its cache,
 //! pooling and rate-limit policies (redis.conf with its includes and the
-//! `redis-server` launches in compose files, Dockerfiles, Procfiles and
-//! scripts; nginx; Rails database.yml; Spring application.yml/.properties
-//! with HikariCP, Redis and OpenFeign pools and Spring Cache; pgbouncer.ini;
-//! `.env` / schema.prisma connection URLs; Sequelize/Knex JSON;
-//! node-postgres/mysql2 pools; JSON/YAML app configs with `cache` sections
-//! and Redis pools) and reports the effective values as metrics (library
-//! defaults named when unset) plus facts as findings.
+//! `redis-server` launches in compose files, Dockerfiles, Procfiles,
+//! scripts, supervisord programs and Kubernetes manifests with their
+//! ConfigMaps, Helm templates included; nginx; Rails database.yml; Spring
+//! application.yml/.properties with HikariCP, Redis, OpenFeign and Spring
+//! Cloud Gateway pools and Spring Cache; pgbouncer.ini; `.env` /
+//! schema.prisma connection URLs; Sequelize/Knex JSON; node-postgres/mysql2
+//! pools and Node `http.Agent` / undici / agentkeepalive agents; JSON/YAML
+//! app configs with `cache` sections and Redis pools, node-config
+//! directories merged into their production config) and reports the
+//! effective values as metrics (library defaults named when unset) plus
+//! facts as findings.
 //!
 //! Each file is parsed once by the parser of its grammar; all rules and
 //! metrics of the file run over that parse. nginx files are analysed
 //! together so `include`s are followed, and so are Redis configs and the
-//! commands that load them.
+//! commands that load them, and the node-config files of one directory.
 
 pub mod caches;
 pub mod parse;
@@ -30,6 +34,10 @@ use sources::launch;
 
 /// Label naming where a default value comes from (with `derivation=default`).
 pub const DEFAULT_SOURCE: &str = "default_source";
+
+/// Label listing the files merged into an effective config (node-config),
+/// lowest precedence first: `config/default.json < config/production.yml`.
+pub const MERGED: &str = "merged";
 
 /// Plugin settings (`[plugin.configs]` in perfwarden.toml).
 #[derive(Debug, Clone, PartialEq)]
@@ -75,9 +83,13 @@ pub enum Format {
     Dockerfile,
     /// Procfile (Heroku, foreman, honcho).
     Procfile,
+    /// supervisord config (`[program:x]` sections).
+    Supervisord,
+    /// Kubernetes manifest (Helm template included).
+    Kubernetes,
     /// Shell script.
     Shell,
-    /// JavaScript / TypeScript module creating pools.
+    /// JavaScript / TypeScript module creating pools or HTTP agents.
     JsCode,
     /// Application config in JSON / YAML (caches, Redis client pools).
     AppConfig,
@@ -90,7 +102,11 @@ pub fn format_of(path: &str, text: &str) -> Option<Format> {
     let ext_of = |n: &str| n.rsplit_once('.').map_or("", |(_, e)| e).to_owned();
     let ext = ext_of(name);
     let is_conf = name.ends_with(".conf") || name.ends_with(".conf.j2");
-    Some(if name.contains("redis") && is_conf {
+    let yaml = matches!(ext.as_str(), "yml" | "yaml");
+    // supervisord's `conf.d/redis.conf` programs are no redis.conf.
+    Some(if (is_conf || ext == "ini") && is_supervisord(text) {
+        Format::Supervisord
+    } else if name.contains("redis") && is_conf {
         Format::Redis
     } else if name == "database.yml" || name == "database.yml.erb" {
         Format::RailsDatabase
@@ -109,9 +125,7 @@ pub fn format_of(path: &str, text: &str) -> Option<Format> {
         || (name.contains("sequelize") && ext == "json")
     {
         Format::JsonDb
-    } else if (name.starts_with("docker-compose") || name.starts_with("compose"))
-        && matches!(ext.as_str(), "yml" | "yaml")
-    {
+    } else if (name.starts_with("docker-compose") || name.starts_with("compose")) && yaml {
         Format::Compose
     } else if name == "dockerfile"
         || name == "containerfile"
@@ -123,9 +137,11 @@ pub fn format_of(path: &str, text: &str) -> Option<Format> {
         Format::Procfile
     } else if matches!(ext.as_str(), "sh" | "bash") {
         Format::Shell
-    } else if matches!(ext.as_str(), "js" | "ts" | "mjs" | "cjs") {
+    } else if matches!(ext.as_str(), "js" | "ts" | "mjs" | "cjs" | "mts" | "cts") {
         Format::JsCode
-    } else if matches!(ext.as_str(), "json" | "yml" | "yaml") && is_app_config(&lower, name) {
+    } else if yaml && is_manifest(text) {
+        Format::Kubernetes
+    } else if (ext == "json" || yaml) && is_app_config(&lower, name) {
         Format::AppConfig
     } else if is_conf
         || lower.contains("nginx")
@@ -149,6 +165,26 @@ pub fn format_of(path: &str, text: &str) -> Option<Format> {
         }
     } else {
         return None;
+    })
+}
+
+/// A supervisord config: a `[program:x]` (or `[supervisord]`) section.
+fn is_supervisord(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        l.starts_with("[program:") || l.starts_with("[supervisord]")
+    })
+}
+
+/// A Kubernetes manifest: `apiVersion:` and `kind:` starting lines (Helm
+/// templates included).
+fn is_manifest(text: &str) -> bool {
+    let mut api = false;
+    let mut kind = false;
+    text.lines().any(|line| {
+        api |= line.starts_with("apiVersion:");
+        kind |= line.starts_with("kind:");
+        api && kind
     })
 }
 
@@ -296,21 +332,24 @@ impl Analyzer for Plugin {
             "**/nginx/**",
             "**/sites-enabled/*",
             "**/sites-available/*",
-            "**/database.yml",
-            "**/application*.yml",
-            "**/application*.yaml",
+            // YAML is told apart by name and content: Rails, Spring,
+            // compose, Kubernetes manifests, app configs.
+            "**/*.yml",
+            "**/*.yaml",
+            "**/database.yml.erb",
             "**/application*.properties",
-            "**/bootstrap*.yml",
-            "**/pgbouncer.ini",
+            // pgbouncer.ini, supervisord programs.
+            "**/*.ini",
             "**/.env",
             "**/.env.*",
             "**/*.prisma",
             "**/knexfile.json",
-            "**/config/config.json",
-            "**/docker-compose*.yml",
-            "**/docker-compose*.yaml",
-            "**/compose.yml",
-            "**/compose.yaml",
+            "**/config/*.json",
+            "**/config.json",
+            "**/settings.json",
+            "**/cache.json",
+            "**/caches.json",
+            "**/redis.json",
             "**/Dockerfile",
             "**/Dockerfile.*",
             "**/*.Dockerfile",
@@ -320,32 +359,13 @@ impl Analyzer for Plugin {
             "**/Procfile.*",
             "**/*.sh",
             "**/*.bash",
-            "**/config/*.json",
-            "**/config/*.yml",
-            "**/config/*.yaml",
-            "**/config.json",
-            "**/config.yml",
-            "**/config.yaml",
-            "**/settings.json",
-            "**/settings.yml",
-            "**/settings.yaml",
-            "**/cache.json",
-            "**/cache.yml",
-            "**/cache.yaml",
-            "**/caches.json",
-            "**/caches.yml",
-            "**/caches.yaml",
-            "**/redis.json",
-            "**/redis.yml",
-            "**/redis.yaml",
-            "**/db.js",
-            "**/db.ts",
-            "**/database.js",
-            "**/database.ts",
-            "**/pool.js",
-            "**/pool.ts",
-            "**/prismaClient.js",
-            "**/prismaClient.ts",
+            // Modules constructing pools or HTTP agents, wherever they are.
+            "**/*.js",
+            "**/*.mjs",
+            "**/*.cjs",
+            "**/*.ts",
+            "**/*.mts",
+            "**/*.cts",
         ])
         .rules(rules::ALL)
     }
@@ -377,8 +397,28 @@ impl Analyzer for Plugin {
             analyze_nginx(&nginx_inputs, &settings, &mut out);
         }
         analyze_redis(&texts, &mut out);
+        let app_configs: Vec<(&str, &str)> = texts
+            .iter()
+            .filter(|(_, _, f)| *f == Some(Format::AppConfig))
+            .map(|(p, t, _)| (*p, t.as_str()))
+            .collect();
+        let deployments = sources::nodeconfig::production(&app_configs);
+        for deployment in &deployments {
+            analyze_deployment(deployment, &mut out);
+        }
+        let merged: Vec<&str> = deployments
+            .iter()
+            .flat_map(|d| {
+                d.files
+                    .iter()
+                    .map(|(p, _)| *p)
+                    .chain(d.skipped.iter().copied())
+            })
+            .collect();
         for (path, text, format) in &texts {
-            if let Some(format) = format {
+            if let Some(format) = format
+                && !merged.contains(path)
+            {
                 analyze_file(path, text, *format, &mut out);
             }
         }
@@ -402,6 +442,7 @@ fn analyze_nginx(inputs: &[(&str, &str)], settings: &Settings, out: &mut Output)
 fn analyze_redis(texts: &[(&str, String, Option<Format>)], out: &mut Output) {
     let mut confs = Vec::new();
     let mut launches = Vec::new();
+    let mut manifests = Vec::new();
     for (path, text, format) in texts {
         // Most scripts and images have nothing to do with Redis: skip their parse.
         match format {
@@ -416,17 +457,36 @@ fn analyze_redis(texts: &[(&str, String, Option<Format>)], out: &mut Output) {
             Some(Format::Shell) if text.contains("redis-server") => {
                 launches.extend(launch::script(path, text, out));
             }
+            Some(Format::Supervisord) if text.contains("redis-server") => {
+                launches.extend(launch::supervisord(path, text, out));
+            }
+            // ConfigMaps need not name Redis: the container mounting them does.
+            Some(Format::Kubernetes) if text.contains("redis") || text.contains("ConfigMap") => {
+                manifests.push((*path, text.as_str()));
+            }
             _ => {}
         }
     }
+    let held = sources::kubernetes::read(&manifests, out);
+    launches.extend(held.launches);
+    confs.extend(held.redis_confs.iter().map(String::as_str));
     if confs.is_empty() && launches.is_empty() {
         return;
     }
     let files: Vec<(&str, &str)> = texts.iter().map(|(p, t, _)| (*p, t.as_str())).collect();
-    for server in sources::redis::servers(&files, &confs, &launches, out) {
+    for server in sources::redis::servers(&files, &held.embedded, &confs, &launches, out) {
         redis_maxmemory_unset::check(&server, out);
         redis_noeviction_cache::check(&server, out);
     }
+}
+
+/// A node-config directory's production config, merged from its files.
+fn analyze_deployment(deployment: &sources::nodeconfig::Deployment, out: &mut Output) {
+    let found = sources::nodeconfig::read(deployment, out);
+    let paths: Vec<&str> = deployment.files.iter().map(|(p, _)| *p).collect();
+    app_cache_without_ttl::check(&found.caches, &paths, out);
+    caches::emit(&found.caches, &paths, out);
+    pools::emit(&found.pools, &paths, out);
 }
 
 fn analyze_file(path: &str, text: &str, format: Format, out: &mut Output) {
@@ -436,15 +496,18 @@ fn analyze_file(path: &str, text: &str, format: Format, out: &mut Output) {
         | Format::Compose
         | Format::Dockerfile
         | Format::Procfile
-        | Format::Shell => return,
+        | Format::Shell
+        | Format::Supervisord
+        | Format::Kubernetes => return,
         Format::RailsDatabase => sources::rails::pools(path, text, out),
         Format::Spring => {
             let mut pools = Vec::new();
             for props in sources::spring::read(path, text, out) {
                 let found = sources::spring::caches(path, &props, out);
                 spring_cache_without_ttl::check(&found, path, out);
-                caches::emit(&found, path, out);
+                caches::emit(&found, &[path], out);
                 pools.extend(sources::spring::pools(path, &props, out));
+                sources::spring::gateway_timeouts(path, &props, out);
             }
             pools
         }
@@ -452,15 +515,19 @@ fn analyze_file(path: &str, text: &str, format: Format, out: &mut Output) {
         Format::Dotenv => sources::env::dotenv_pools(path, text, out),
         Format::Prisma => sources::env::prisma_pools(path, text, out),
         Format::JsonDb => sources::jsconfig::json_pools(path, text, out),
-        Format::JsCode => sources::jsconfig::code_pools(path, text, out),
+        // Any module may be offered: only those constructing pools or agents are read.
+        Format::JsCode if text.contains("Pool(") || text.contains("Agent(") => {
+            sources::jsconfig::code_pools(path, text, out)
+        }
+        Format::JsCode => return,
         Format::AppConfig => {
             let found = sources::appconfig::read(path, text, out);
-            app_cache_without_ttl::check(&found.caches, path, out);
-            caches::emit(&found.caches, path, out);
+            app_cache_without_ttl::check(&found.caches, &[path], out);
+            caches::emit(&found.caches, &[path], out);
             found.pools
         }
     };
-    pools::emit(&pools, path, out);
+    pools::emit(&pools, &[path], out);
     database_without_statement_timeout::check(&pools, path, out);
 }
 
@@ -484,7 +551,38 @@ mod tests {
                 "# c\n{% block x %}\nserver {\n",
                 Some(Format::Nginx),
             ),
-            ("etc/supervisord.conf", "[program:web]\ncommand=x\n", None),
+            (
+                "etc/supervisord.conf",
+                "[program:web]\ncommand=x\n",
+                Some(Format::Supervisord),
+            ),
+            (
+                "etc/supervisor/conf.d/redis.conf",
+                "; cache\n[program:redis]\ncommand=redis-server\n",
+                Some(Format::Supervisord),
+            ),
+            (
+                "etc/supervisord.d/cache.ini",
+                "[program:cache]\n",
+                Some(Format::Supervisord),
+            ),
+            (
+                "k8s/redis.yaml",
+                "---\napiVersion: v1\nkind: ConfigMap\n",
+                Some(Format::Kubernetes),
+            ),
+            (
+                "charts/cache/templates/statefulset.yaml",
+                "{{- if .Values.enabled }}\napiVersion: apps/v1\nkind: StatefulSet\n",
+                Some(Format::Kubernetes),
+            ),
+            (
+                "config/redis.yml",
+                "apiVersion: v1\nkind: Pod\n",
+                Some(Format::Kubernetes),
+            ),
+            ("k8s/values.yaml", "redis:\n  kind: x\n", None),
+            ("src/http.mts", "", Some(Format::JsCode)),
             ("deploy/nginx/mime.types", "types {\n", Some(Format::Nginx)),
             (
                 "deploy/nginx/proxy_params",

@@ -17,6 +17,9 @@ pub struct Setting {
     pub value: f64,
     /// 1-based line that sets it, or of the block it would belong to.
     pub line: u32,
+    /// Index of the file of `line` among the files emitted together (see
+    /// [`emit`]); 0 when there is one.
+    pub file: usize,
     /// `Some(source)` when this is the default of `source`.
     pub default_source: Option<&'static str>,
 }
@@ -27,6 +30,7 @@ impl Setting {
         Self {
             value,
             line,
+            file: 0,
             default_source: None,
         }
     }
@@ -36,8 +40,15 @@ impl Setting {
         Self {
             value,
             line,
+            file: 0,
             default_source: Some(source),
         }
+    }
+
+    /// The same setting, made in file `file` (see [`Setting::file`]).
+    pub fn in_file(mut self, file: usize) -> Self {
+        self.file = file;
+        self
     }
 }
 
@@ -132,8 +143,10 @@ pub fn or_default(read: Result<Option<Setting>, ()>, default: Option<Setting>) -
     }
 }
 
-/// Emit the metrics of pools found in `path`.
-pub fn emit(pools: &[Pool], path: &str, out: &mut Output) {
+/// Emit the metrics of pools found in `paths`: one file, or the files
+/// merged into one effective config, lowest precedence first (each
+/// setting names its own; the `merged` label lists them).
+pub fn emit(pools: &[Pool], paths: &[&str], out: &mut Output) {
     for pool in pools {
         let fields = [
             (vocabulary::POOL_MIN, unit::CONNECTIONS, &pool.min),
@@ -151,22 +164,32 @@ pub fn emit(pools: &[Pool], path: &str, out: &mut Output) {
                 let metric = Metric::new(name, setting.value, unit)
                     .label(label::RESOURCE, pool.resource)
                     .label(label::CLIENT, pool.client.as_str());
-                out.metric(finish(metric, setting, path));
+                out.metric(finish(metric, setting, paths));
             }
         }
         if let Some(setting) = &pool.statement_timeout {
             let metric = Metric::new(vocabulary::DB_STATEMENT_TIMEOUT, setting.value, unit::S)
                 .label(label::CLIENT, pool.client.as_str());
-            out.metric(finish(metric, setting, path));
+            out.metric(finish(metric, setting, paths));
         }
     }
 }
 
-fn finish(mut metric: Metric, setting: &Setting, path: &str) -> Metric {
+/// A metric with its setting's origin: default labels, the `merged`
+/// label when `paths` are several, the span of the line that sets it.
+pub fn finish(mut metric: Metric, setting: &Setting, paths: &[&str]) -> Metric {
     if let Some(source) = setting.default_source {
         metric = metric
             .label(label::DERIVATION, "default")
             .label(crate::DEFAULT_SOURCE, source);
     }
+    if paths.len() > 1 {
+        metric = metric.label(crate::MERGED, paths.join(" < "));
+    }
+    let path = paths
+        .get(setting.file)
+        .or(paths.first())
+        .copied()
+        .unwrap_or("");
     metric.span(Span::line(path, setting.line))
 }

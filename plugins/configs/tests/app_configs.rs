@@ -107,25 +107,33 @@ fn node_config_caches_and_redis_pools() {
         ("config/cable.yml", fixture!("app/config/cable.yml")),
     ]);
     assert!(out.notes.is_empty(), "{:#?}", out.notes);
-    let default_pool = [("resource", "redis"), ("client", "app:redis")];
-    let maxes: Vec<(f64, &str)> = out
-        .metrics
-        .iter()
-        .filter(|m| m.name == "pool.max" && m.label_value("resource") == Some("redis"))
-        .map(|m| (m.value, m.span.as_ref().unwrap().path.as_str()))
-        .collect();
+    // One effective production pool: each setting from the file that decides it.
+    let pool = [("resource", "redis"), ("client", "app:redis")];
+    let located = |name: &str| {
+        let m = metric(&out, name, &pool);
+        let span = m.span.as_ref().unwrap();
+        (m.value, span.path.as_str(), span.line)
+    };
+    assert_eq!(located("pool.max"), (60.0, "config/production.yml", 5));
+    assert_eq!(located("pool.min"), (2.0, "config/default.json", 6));
     assert_eq!(
-        maxes,
-        [
-            (30.0, "config/default.json"),
-            (60.0, "config/production.yml")
-        ]
+        located("pool.idle_timeout"),
+        (30.0, "config/default.json", 6)
     );
-    assert_eq!(metric(&out, "pool.min", &default_pool).value, 2.0);
-    assert_eq!(metric(&out, "pool.idle_timeout", &default_pool).value, 30.0);
     assert_eq!(
-        metric(&out, "pool.acquire_timeout", &default_pool).value,
-        5.0
+        located("pool.acquire_timeout"),
+        (1.0, "config/production.yml", 6)
+    );
+    assert_eq!(
+        out.metrics
+            .iter()
+            .filter(|m| m.name == "pool.max" && m.label_value("resource") == Some("redis"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        metric(&out, "pool.max", &pool).label_value("merged"),
+        Some("config/default.json < config/production.yml")
     );
 
     let ttl = |cache: &str| metric(&out, "cache.ttl", &[("cache", cache)]);
@@ -169,5 +177,223 @@ fn node_config_caches_and_redis_pools() {
     assert_eq!(
         found,
         [("CFG011", "config/production.yml", 11, Confidence::High)]
+    );
+}
+
+#[test]
+fn node_config_production_is_merged_before_it_is_judged() {
+    let out = run(&[
+        (
+            "services/api/config/default.yml",
+            fixture!("node-config/config/default.yml"),
+        ),
+        (
+            "services/api/config/production.json",
+            fixture!("node-config/config/production.json"),
+        ),
+        (
+            "services/api/config/custom-environment-variables.json",
+            fixture!("node-config/config/custom-environment-variables.json"),
+        ),
+        (
+            "services/api/config/test.json",
+            fixture!("node-config/config/test.json"),
+        ),
+    ]);
+    let ttls: Vec<(&str, f64, &str, u32)> = out
+        .metrics
+        .iter()
+        .filter(|m| m.name == "cache.ttl")
+        .map(|m| {
+            let span = m.span.as_ref().unwrap();
+            (
+                m.label_value("cache").unwrap(),
+                m.value,
+                span.path.as_str(),
+                span.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        ttls,
+        [
+            // production.json bounds the list's size; its TTL is default.yml's.
+            ("product-list", 300.0, "services/api/config/default.yml", 7),
+            (
+                "exchange-rates",
+                86_400.0,
+                "services/api/config/default.yml",
+                13
+            ),
+            (
+                "activity-feed",
+                0.0,
+                "services/api/config/production.json",
+                6
+            ),
+        ]
+    );
+    assert_eq!(
+        out.metrics[0].label_value("merged"),
+        Some(
+            "services/api/config/default.yml < services/api/config/production.json < services/api/config/custom-environment-variables.json"
+        )
+    );
+    let found: Vec<(&str, &str, u32)> = out
+        .findings
+        .iter()
+        .map(|f| {
+            let span = f.span.as_ref().unwrap();
+            (f.rule, span.path.as_str(), span.line)
+        })
+        .collect();
+    // test.json's `product-list` without a TTL does not run in production.
+    assert_eq!(
+        found,
+        [("CFG011", "services/api/config/production.json", 6)]
+    );
+    // The sessions TTL comes from SESSION_TTL when it is set.
+    let notes: Vec<(&str, u32)> = out
+        .notes
+        .iter()
+        .map(|n| (n.message.as_str(), n.span.as_ref().unwrap().line))
+        .collect();
+    assert_eq!(
+        notes,
+        [(
+            "services/api/config/custom-environment-variables.json: `ttl` is placeholder-templated (`${SESSION_TTL}`): its value is set at deploy time and is not guessed",
+            5
+        )]
+    );
+    let pool = [("resource", "redis"), ("client", "app:redis")];
+    let max = metric(&out, "pool.max", &pool);
+    assert_eq!(max.value, 40.0);
+    assert_eq!(
+        max.span.as_ref().map(|s| s.path.as_str()),
+        Some("services/api/config/production.json")
+    );
+    assert_eq!(metric(&out, "pool.min", &pool).value, 2.0);
+}
+
+#[test]
+fn node_http_agents_are_external_api_pools() {
+    let out = run(&[("src/http-clients.ts", fixture!("node/http-clients.ts"))]);
+    let pools: Vec<(&str, &str, f64, u32)> = out
+        .metrics
+        .iter()
+        .map(|m| {
+            (
+                m.name.as_str(),
+                m.label_value("client").unwrap(),
+                m.value,
+                m.span.as_ref().unwrap().line,
+            )
+        })
+        .collect();
+    assert!(
+        out.metrics
+            .iter()
+            .all(|m| m.label_value("resource") == Some("external-api"))
+    );
+    assert_eq!(
+        pools,
+        [
+            (
+                "pool.max",
+                "https.Agent:src/http-clients.ts:httpsAgent",
+                8.0,
+                15
+            ),
+            (
+                "pool.idle_timeout",
+                "https.Agent:src/http-clients.ts:httpsAgent",
+                20.0,
+                17
+            ),
+            (
+                "pool.max_idle",
+                "https.Agent:src/http-clients.ts:httpsAgent",
+                4.0,
+                16
+            ),
+            // Node's defaults: each socket closes when its request ends.
+            (
+                "pool.idle_timeout",
+                "http.Agent:src/http-clients.ts:httpAgent",
+                0.0,
+                24
+            ),
+            (
+                "pool.max_idle",
+                "http.Agent:src/http-clients.ts:httpAgent",
+                0.0,
+                24
+            ),
+            ("pool.max", "undici.Agent:src/http-clients.ts", 16.0, 28),
+            (
+                "pool.idle_timeout",
+                "undici.Agent:src/http-clients.ts",
+                10.0,
+                28
+            ),
+        ]
+    );
+    let notes: Vec<(&str, u32)> = out
+        .notes
+        .iter()
+        .map(|n| (n.message.as_str(), n.span.as_ref().unwrap().line))
+        .collect();
+    assert_eq!(
+        notes,
+        [(
+            "src/http-clients.ts: Node's `http.Agent` sets no `maxSockets`: its default, Infinity, puts no bound on connections per host (not reported as `pool.max`)",
+            24
+        )]
+    );
+}
+
+#[test]
+fn spring_cloud_gateway_pool_and_timeouts() {
+    let out = run(&[(
+        "gateway/src/main/resources/application.yml",
+        fixture!("spring/gateway.yml"),
+    )]);
+    assert!(out.notes.is_empty(), "{:#?}", out.notes);
+    let gateway = [
+        ("resource", "external-api"),
+        ("client", "spring-cloud-gateway"),
+    ];
+    let located = |name: &str, labels: &[(&str, &str)]| {
+        let m = metric(&out, name, labels);
+        (m.value, m.span.as_ref().unwrap().line)
+    };
+    assert_eq!(located("pool.max", &gateway), (200.0, 13));
+    assert_eq!(located("pool.acquire_timeout", &gateway), (2.0, 14));
+    assert_eq!(located("pool.idle_timeout", &gateway), (15.0, 15));
+    assert_eq!(
+        located("http.client_timeout", &[("client", "spring-cloud-gateway")]),
+        (5.0, 10)
+    );
+    assert_eq!(
+        located(
+            "http.client_timeout",
+            &[("client", "spring-cloud-gateway:connect")]
+        ),
+        (1.0, 9)
+    );
+    // The local profile's elastic pool: no bound.
+    let local = metric(
+        &out,
+        "pool.max",
+        &[("client", "spring-cloud-gateway:local")],
+    );
+    assert_eq!(local.value, f64::from(i32::MAX));
+    assert_eq!(local.label_value("derivation"), Some("default"));
+    assert_eq!(
+        located(
+            "http.client_timeout",
+            &[("client", "spring-cloud-gateway:local")]
+        ),
+        (0.0, 34)
     );
 }

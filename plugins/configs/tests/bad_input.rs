@@ -5,7 +5,7 @@
 use perfwarden_plugin_configs::Plugin;
 use perfwarden_sdk::testing::Tester;
 
-const PATHS: [&str; 17] = [
+const PATHS: [&str; 21] = [
     "redis/redis.conf",
     "nginx/nginx.conf",
     "nginx/sites-enabled/app.conf.j2",
@@ -23,9 +23,13 @@ const PATHS: [&str; 17] = [
     "bin/start-redis.sh",
     "config/default.json",
     "config/production.yml",
+    "k8s/redis.yaml",
+    "charts/redis/templates/statefulset.yaml",
+    "supervisor/conf.d/redis.conf",
+    "src/http.ts",
 ];
 
-const GARBAGE: [&str; 14] = [
+const GARBAGE: [&str; 19] = [
     "",
     "\u{0}\u{1}\u{fffd}{{{{ %> <% '\"",
     "a: [1, 2\nb: {",
@@ -40,6 +44,11 @@ const GARBAGE: [&str; 14] = [
     "cache: redis-server $(\nweb:\n: x\nredis-server --include ../../../../x --maxmemory\n",
     "cache:\n  caches: [ {name: x, ttl: }\nredis: {pool: [",
     "{\"cache\": {\"caches\": [{\"ttl\": \"1e999\"}, 7, null]}, \"redis\": {\"pool\": 1e999}}",
+    "apiVersion: v1\nkind: Pod\nspec: {containers: [{image: redis, args: [$(, $$, 7], volumeMounts: [{name: c, mountPath: 1}]}], volumes: [{name: c, configMap: {items: x}}]}\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata:\n  redis.conf: |\n{{ {{ }}\n    include /x/*\n---\napiVersion: v1\nkind: List\nitems: [{kind: List, items: 3}]\n",
+    "{{- if x }}\napiVersion: v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - image: {{ .x }}:{{ .y }}\n          command: {{ x\n",
+    "[program:x]\ncommand=redis-server 'open\n  \tcontinued %(ENV_\n[program:y]\ncommand = sh -c \"redis-server $(\"\n[bad\n",
+    "import * as http from 'http';\nnew http.Agent({ maxSockets: Infinity, keepAlive: maybe, timeout: 1e999 });\nnew (require('undici').Pool)(x, {});\nconst r = /unterminated\n",
 ];
 
 #[test]
@@ -89,6 +98,14 @@ fn broken_files_are_located_notes() {
             "{\n  \"cache\": {\n    \"ttl\": 30,\n  }\n}\n",
         ),
         ("config/default.yml", "cache:\n  ttl: 5m\n  bad: [\n"),
+        (
+            "k8s/redis.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: redis}\nspec: {template: [\n",
+        ),
+        (
+            "supervisor/conf.d/redis.conf",
+            "[program:cache]\ncommand=redis-server --dir 'open\n",
+        ),
         (".env", "DATABASE_URL=\"postgresql://x\nOK=1\n"),
     ];
     for (path, text) in cases {

@@ -214,8 +214,13 @@ fn redis_flags_in_compose_match_config_get() {
     let text = std::fs::read_to_string(fixture("redis/docker-compose.yml")).expect("fixture");
     let mut out = perfwarden_sdk::Output::default();
     let launches = launch::compose("docker-compose.yml", &text, &mut out);
-    let servers =
-        sources::redis::servers(&[("docker-compose.yml", &text)], &[], &launches, &mut out);
+    let servers = sources::redis::servers(
+        &[("docker-compose.yml", &text)],
+        &[],
+        &[],
+        &launches,
+        &mut out,
+    );
     assert_eq!(servers.len(), 1, "{:?}", out.notes);
     let conf = &servers[0].conf;
     let flags: Vec<&std::ffi::OsStr> = launches[0]
@@ -269,6 +274,7 @@ fn redis_include_chain_matches_config_get() {
     let mut out = perfwarden_sdk::Output::default();
     let servers = sources::redis::servers(
         &[("redis/redis.conf", &main), ("redis/local.conf", &local)],
+        &[],
         &["redis/redis.conf", "redis/local.conf"],
         &[],
         &mut out,
@@ -296,7 +302,8 @@ fn redis_script_flags_match_config_get() {
     let mut out = perfwarden_sdk::Output::default();
     let launches = launch::script("start-redis.sh", &text, &mut out);
     assert_eq!(launches.len(), 1, "{:?}", out.notes);
-    let servers = sources::redis::servers(&[("start-redis.sh", &text)], &[], &launches, &mut out);
+    let servers =
+        sources::redis::servers(&[("start-redis.sh", &text)], &[], &[], &launches, &mut out);
     let conf = &servers[0].conf;
     assert_eq!(
         (conf.maxmemory.value, conf.maxmemory_policy.value.as_str()),

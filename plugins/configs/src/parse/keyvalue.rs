@@ -1,10 +1,12 @@
-//! Line-oriented key/value formats: INI (PgBouncer), Java `.properties`
-//! (Spring), dotenv (`.env`).
+//! Line-oriented key/value formats: INI (PgBouncer, and supervisord's as
+//! Python's configparser reads it), Java `.properties` (Spring), dotenv
+//! (`.env`).
 
 /// A key, its value and its 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    /// INI section (lower-cased), empty outside any section.
+    /// INI section (lower-cased for PgBouncer, as written for
+    /// configparser), empty outside any section.
     pub section: String,
     /// Key as written.
     pub key: String,
@@ -43,6 +45,79 @@ pub fn parse_ini(text: &str) -> (Vec<Entry>, Vec<(u32, String)>) {
             }),
             _ => errors.push((line, format!("expected `key = value`, found `{trimmed}`"))),
         }
+    }
+    (entries, errors)
+}
+
+/// Parse an INI file as Python's configparser reads it for supervisord:
+/// `[section]` headers (names as written), `key = value` or `key: value`
+/// (keys lower-cased), `;` / `#` comments on their own line or after a
+/// blank, values continued on lines indented deeper than their key
+/// (joined with newlines, empty lines inside kept). Lines before any
+/// section or without a delimiter are errors.
+pub fn parse_configparser(text: &str) -> (Vec<Entry>, Vec<(u32, String)>) {
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut errors = Vec::new();
+    let mut section: Option<String> = None;
+    // The entry continuation lines extend, and its key's indentation.
+    let mut current: Option<(usize, usize)> = None;
+    for (index, raw) in text.lines().enumerate() {
+        let line = index as u32 + 1;
+        let inline = raw.char_indices().find(|&(i, c)| {
+            matches!(c, ';' | '#') && (i == 0 || raw[..i].ends_with(char::is_whitespace))
+        });
+        let full = raw.trim_start().starts_with([';', '#']);
+        let comment = if full {
+            Some(0)
+        } else {
+            inline.map(|(i, _)| i)
+        };
+        let value = raw[..comment.unwrap_or(raw.len())].trim();
+        if value.is_empty() {
+            // An empty line inside a value is kept; a comment line is not.
+            if let (None, Some((at, _))) = (comment, current) {
+                entries[at].value.push('\n');
+            }
+            continue;
+        }
+        let indent = raw.len() - raw.trim_start().len();
+        if let Some((at, key_indent)) = current
+            && indent > key_indent
+        {
+            let entry = &mut entries[at];
+            entry.value.push('\n');
+            entry.value.push_str(value);
+            continue;
+        }
+        current = None;
+        if let Some(header) = value
+            .strip_prefix('[')
+            .and_then(|rest| rest.rsplit_once(']'))
+            .map(|(name, _)| name)
+            .filter(|name| !name.is_empty())
+        {
+            section = Some(header.to_owned());
+            continue;
+        }
+        let Some(section) = &section else {
+            errors.push((line, format!("`{value}` is outside any `[section]`")));
+            continue;
+        };
+        match value.find(['=', ':']) {
+            Some(at) if !value[..at].trim().is_empty() => {
+                entries.push(Entry {
+                    section: section.clone(),
+                    key: value[..at].trim().to_ascii_lowercase(),
+                    value: value[at + 1..].trim().to_owned(),
+                    line,
+                });
+                current = Some((entries.len() - 1, indent));
+            }
+            _ => errors.push((line, format!("expected `key = value`, found `{value}`"))),
+        }
+    }
+    for entry in &mut entries {
+        entry.value.truncate(entry.value.trim_end().len());
     }
     (entries, errors)
 }
@@ -195,6 +270,30 @@ mod tests {
         assert_eq!(entries[1].value, "host=db pool_size=30");
         assert_eq!(entries[1].line, 5);
         assert_eq!(errors.iter().map(|e| e.0).collect::<Vec<_>>(), [6, 7]);
+    }
+
+    #[test]
+    fn configparser_continuations_comments_and_errors() {
+        let text = "; supervisord\norphan = 1\n[program:Cache]\nCommand = redis-server\n    --maxmemory 1gb ; cap\n\n    --save ''\nautostart: true # yes\nurl=http://x#y\n[group:g]\nbroken\n";
+        let (entries, errors) = parse_configparser(text);
+        let found: Vec<(&str, &str, &str, u32)> = entries
+            .iter()
+            .map(|e| (e.section.as_str(), e.key.as_str(), e.value.as_str(), e.line))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "program:Cache",
+                    "command",
+                    "redis-server\n--maxmemory 1gb\n\n--save ''",
+                    4
+                ),
+                ("program:Cache", "autostart", "true", 8),
+                ("program:Cache", "url", "http://x#y", 9),
+            ]
+        );
+        assert_eq!(errors.iter().map(|e| e.0).collect::<Vec<_>>(), [2, 11]);
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub enum Value {
         text: String,
         /// Unquoted: `10` is a number, `"10"` a string.
         plain: bool,
+        /// A `|` block: its lines are the file's lines from the node's line on.
+        literal: bool,
     },
     /// A mapping, keys in order.
     Map(Vec<(String, Node)>),
@@ -30,8 +32,11 @@ pub enum Value {
 pub struct Node {
     /// The value.
     pub value: Value,
-    /// 1-based line where it starts.
+    /// 1-based line where it starts (a block scalar: its first content line).
     pub line: u32,
+    /// Index of the file it comes from when several files' trees are
+    /// merged (node-config); 0 otherwise.
+    pub file: usize,
 }
 
 impl Node {
@@ -54,7 +59,7 @@ impl Node {
     /// Scalar text, if a scalar that is not null.
     pub fn scalar(&self) -> Option<&str> {
         match &self.value {
-            Value::Scalar { text, plain } => {
+            Value::Scalar { text, plain, .. } => {
                 let null = *plain && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL");
                 (!null).then_some(text.as_str())
             }
@@ -145,6 +150,7 @@ fn apply_merges(entries: Vec<(String, Node)>) -> Vec<(String, Node)> {
             other => vec![Node {
                 value: other,
                 line: node.line,
+                file: node.file,
             }],
         };
         for source in sources {
@@ -171,10 +177,16 @@ impl MarkedEventReceiver for Builder {
         match event {
             Event::Scalar(text, style, anchor, _) => {
                 let plain = style == TScalarStyle::Plain;
+                let literal = style == TScalarStyle::Literal;
                 self.push_value(
                     Node {
-                        value: Value::Scalar { text, plain },
+                        value: Value::Scalar {
+                            text,
+                            plain,
+                            literal,
+                        },
                         line,
+                        file: 0,
                     },
                     anchor,
                 );
@@ -184,8 +196,10 @@ impl MarkedEventReceiver for Builder {
                     value: Value::Scalar {
                         text: String::new(),
                         plain: true,
+                        literal: false,
                     },
                     line,
+                    file: 0,
                 };
                 let node = match self.anchors.get(&id) {
                     Some((node, size)) if *size <= self.budget => {
@@ -204,6 +218,7 @@ impl MarkedEventReceiver for Builder {
                 Node {
                     value: Value::Seq(Vec::new()),
                     line,
+                    file: 0,
                 },
                 anchor,
                 None,
@@ -212,6 +227,7 @@ impl MarkedEventReceiver for Builder {
                 Node {
                     value: Value::Map(Vec::new()),
                     line,
+                    file: 0,
                 },
                 anchor,
                 None,
@@ -295,6 +311,22 @@ mod tests {
         assert_eq!(prod.get("pool").unwrap().line, 6);
         assert_eq!(prod.get("timeout").unwrap().scalar(), Some("1"));
         assert_eq!(prod.get("timeout").unwrap().line, 3);
+    }
+
+    #[test]
+    fn literal_blocks_start_at_their_first_line() {
+        let docs = parse(
+            "data:\n  redis.conf: |\n    maxmemory 1mb\n\n    timeout 3\n  quoted: \"a\\nb\"\n",
+        )
+        .unwrap();
+        let data = docs[0].get("data").unwrap();
+        let block = data.get("redis.conf").unwrap();
+        assert_eq!(block.line, 3);
+        assert!(
+            matches!(&block.value, Value::Scalar { literal: true, text, .. } if text == "maxmemory 1mb\n\ntimeout 3\n")
+        );
+        let quoted = data.get("quoted").unwrap();
+        assert!(matches!(quoted.value, Value::Scalar { literal: false, .. }));
     }
 
     #[test]

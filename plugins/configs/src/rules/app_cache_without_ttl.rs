@@ -38,22 +38,32 @@ declare_rule! {
 }
 
 /// Reports app-config caches whose TTL is 0. One left unset is Medium: the
-/// code reading the config may apply a TTL of its own.
-pub fn check(caches: &[Cache], path: &str, out: &mut Output) {
+/// code reading the config may apply a TTL of its own. `paths` are the
+/// file, or the files merged into the effective config (lowest precedence
+/// first): the message then names them, the span the one that decides.
+pub fn check(caches: &[Cache], paths: &[&str], out: &mut Output) {
+    let merged = match paths {
+        [_, _, ..] => format!(" in the effective config ({})", paths.join(" < ")),
+        _ => String::new(),
+    };
     for cache in caches {
         let Some(ttl) = cache.ttl.as_ref().filter(|t| t.value == 0.0) else {
             continue;
         };
+        let path = paths.get(ttl.file).or(paths.first()).copied().unwrap_or("");
         let (message, confidence) = match ttl.default_source {
             Some(_) => (
                 format!(
-                    "cache `{}` sets no TTL: its entries never expire unless the code reading this config sets one",
+                    "cache `{}` sets no TTL{merged}: its entries never expire unless the code reading this config sets one",
                     cache.name
                 ),
                 Confidence::Medium,
             ),
             None => (
-                format!("cache `{}` has a TTL of 0 (never expires)", cache.name),
+                format!(
+                    "cache `{}` has a TTL of 0 (never expires){merged}",
+                    cache.name
+                ),
                 Confidence::High,
             ),
         };
@@ -96,6 +106,39 @@ mod tests {
             &[r#"{"caches": {"api": {"ttlSeconds": 300}}}"#],
             &[r#"{"caches": {"api": {"ttl": "never"}}}"#],
         );
+    }
+
+    #[test]
+    fn node_config_is_judged_merged() {
+        let default = (
+            "config/default.yml",
+            "cache:\n  caches:\n    products:\n      ttl: 5m\n    feeds:\n      ttl: 1m\n",
+        );
+        // production.json bounds `products` and says nothing of its TTL: default.yml's holds.
+        let production = (
+            "config/production.json",
+            "{\"cache\": {\"caches\": {\"products\": {\"maxEntries\": 500}, \"feeds\": {\"ttl\": 0}}}}",
+        );
+        let out = Tester::new(crate::Plugin).run(&[default, production]);
+        let found: Vec<(&str, u32, &str)> = out
+            .findings
+            .iter()
+            .map(|f| {
+                let span = f.span.as_ref().unwrap();
+                (span.path.as_str(), span.line, f.message.as_str())
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                "config/production.json",
+                1,
+                "cache `feeds` has a TTL of 0 (never expires) in the effective config (config/default.yml < config/production.json)"
+            )]
+        );
+        // Alone, each file is judged as it is.
+        let out = Tester::new(crate::Plugin).run(&[("deploy/production.json", production.1)]);
+        assert_eq!(out.findings.len(), 2);
     }
 
     #[test]

@@ -5,6 +5,10 @@
 //! (`ttlSeconds` = `ttl_seconds`); a unit in the key name (`ttlMs`,
 //! `idleTimeoutMillis`) scales bare numbers, which are otherwise seconds.
 //! JSON is read through the YAML parser (JSON is YAML) for its lines.
+//!
+//! A file is read alone, or as one of the node-config files merged into
+//! an effective config ([`crate::sources::nodeconfig`]): each node then
+//! names its file, and so do the settings and notes made from it.
 
 use perfwarden_sdk::{Output, Span};
 
@@ -81,9 +85,31 @@ fn is_never(text: &str) -> bool {
     )
 }
 
+/// The file a node comes from, among `paths`.
+fn path_of<'a>(paths: &[&'a str], node: &Node) -> &'a str {
+    paths
+        .get(node.file)
+        .or(paths.first())
+        .copied()
+        .unwrap_or("")
+}
+
+/// A numeric scalar as [`number`] reads it, with the node's file.
+fn read_number(
+    node: &Node,
+    key: &str,
+    paths: &[&str],
+    parse: impl Fn(&str) -> Option<f64>,
+    out: &mut Output,
+) -> Result<Option<Setting>, ()> {
+    let raw = node.scalar().map(|t| (t, node.line));
+    number(raw, key, path_of(paths, node), 1.0, parse, out)
+        .map(|read| read.map(|s| s.in_file(node.file)))
+}
+
 /// The TTL a map sets directly: `Ok(Some)` set (0 = never expires),
 /// `Ok(None)` absent, `Err` templated or unreadable (noted).
-fn ttl_of(node: &Node, path: &str, out: &mut Output) -> Result<Option<Setting>, ()> {
+fn ttl_of(node: &Node, paths: &[&str], out: &mut Output) -> Result<Option<Setting>, ()> {
     for (key, child) in node.entries() {
         let Some(scale) = keyed_unit(key, TTL_KEYS) else {
             continue;
@@ -92,18 +118,14 @@ fn ttl_of(node: &Node, path: &str, out: &mut Output) -> Result<Option<Setting>, 
             continue;
         };
         if is_never(text) {
-            return Ok(Some(Setting::set(0.0, child.line)));
+            return Ok(Some(Setting::set(0.0, child.line).in_file(child.file)));
         }
-        let read = number(
-            Some((text, child.line)),
-            key,
-            path,
-            1.0,
-            |t| app_duration_s(t, scale),
-            out,
-        )?;
+        let read = read_number(child, key, paths, |t| app_duration_s(t, scale), out)?;
         // Negative TTLs mean "no expiry" in the libraries that accept them.
-        return Ok(read.map(|s| Setting::set(s.value.max(0.0), s.line)));
+        return Ok(read.map(|s| Setting {
+            value: s.value.max(0.0),
+            ..s
+        }));
     }
     Ok(None)
 }
@@ -120,7 +142,7 @@ fn cache_of(
     name: &str,
     node: &Node,
     inherited: Option<&Setting>,
-    path: &str,
+    paths: &[&str],
     out: &mut Output,
 ) -> Cache {
     let ttl = match &node.value {
@@ -128,17 +150,18 @@ fn cache_of(
             let fake = Node {
                 value: Value::Map(vec![("ttl".to_owned(), node.clone())]),
                 line: node.line,
+                file: node.file,
             };
-            ttl_of(&fake, path, out)
+            ttl_of(&fake, paths, out)
         }
-        _ => ttl_of(node, path, out),
+        _ => ttl_of(node, paths, out),
     };
     let ttl = match ttl {
         Ok(Some(set)) => Some(set),
         Ok(None) => Some(
             inherited
                 .cloned()
-                .unwrap_or_else(|| Setting::default(0.0, node.line, NO_TTL)),
+                .unwrap_or_else(|| Setting::default(0.0, node.line, NO_TTL).in_file(node.file)),
         ),
         Err(()) => None,
     };
@@ -175,15 +198,13 @@ const POOL_IDLE: &[&str] = &["idletimeout", "maxidletime"];
 const POOL_ACQUIRE: &[&str] = &["acquiretimeout", "maxwait", "waittimeout", "timeout"];
 
 /// A Redis client pool: `redis: { pool: {...} }` or `redis: { poolSize: n }`.
-fn redis_pool(node: &Node, client: &str, path: &str, out: &mut Output) -> Option<Pool> {
+fn redis_pool(node: &Node, client: &str, paths: &[&str], out: &mut Output) -> Option<Pool> {
     let pool_node = node.entries().iter().find(|(k, _)| canonical(k) == "pool");
     let mut pool = Pool::new("redis", format!("app:{client}"), node.line);
     let (map, line) = match pool_node {
         Some((_, p)) if matches!(p.value, Value::Map(_)) => (p, p.line),
         Some((key, p)) => {
-            pool.max = number(p.scalar().map(|t| (t, p.line)), key, path, 1.0, plain, out)
-                .ok()
-                .flatten();
+            pool.max = read_number(p, key, paths, plain, out).ok().flatten();
             return pool.max.is_some().then_some(pool);
         }
         None => {
@@ -191,42 +212,35 @@ fn redis_pool(node: &Node, client: &str, path: &str, out: &mut Output) -> Option
                 .entries()
                 .iter()
                 .find(|(k, _)| matches!(canonical(k).as_str(), "poolsize" | "maxconnections"))?;
-            pool.max = number(
-                size.scalar().map(|t| (t, size.line)),
-                key,
-                path,
-                1.0,
-                plain,
-                out,
-            )
-            .ok()
-            .flatten();
+            pool.max = read_number(size, key, paths, plain, out).ok().flatten();
             return pool.max.is_some().then_some(pool);
         }
     };
     pool.line = line;
     for (key, child) in map.entries() {
         let canon = canonical(key);
-        let Some(text) = child.scalar() else { continue };
-        let raw = Some((text, child.line));
+        if child.scalar().is_none() {
+            continue;
+        }
         let count = || POOL_MAX.contains(&canon.as_str()) || POOL_MIN.contains(&canon.as_str());
         if count() {
-            let read = number(raw, key, path, 1.0, plain, out).ok().flatten();
+            let read = read_number(child, key, paths, plain, out).ok().flatten();
             if POOL_MAX.contains(&canon.as_str()) {
                 pool.max = read;
             } else {
                 pool.min = read;
             }
         } else if canon == "maxidle" {
-            pool.max_idle = number(raw, key, path, 1.0, plain, out).ok().flatten();
+            pool.max_idle = read_number(child, key, paths, plain, out).ok().flatten();
         } else if let Some(scale) = keyed_unit(key, POOL_IDLE) {
-            pool.idle_timeout = number(raw, key, path, 1.0, |t| app_duration_s(t, scale), out)
+            pool.idle_timeout = read_number(child, key, paths, |t| app_duration_s(t, scale), out)
                 .ok()
                 .flatten();
         } else if let Some(scale) = keyed_unit(key, POOL_ACQUIRE) {
-            pool.acquire_timeout = number(raw, key, path, 1.0, |t| app_duration_s(t, scale), out)
-                .ok()
-                .flatten();
+            pool.acquire_timeout =
+                read_number(child, key, paths, |t| app_duration_s(t, scale), out)
+                    .ok()
+                    .flatten();
         }
     }
     let any = pool.max.is_some()
@@ -237,7 +251,7 @@ fn redis_pool(node: &Node, client: &str, path: &str, out: &mut Output) -> Option
 }
 
 struct Walker<'a> {
-    path: &'a str,
+    paths: &'a [&'a str],
     found: AppConfig,
 }
 
@@ -264,7 +278,7 @@ impl Walker<'_> {
                 "redis" if matches!(child.value, Value::Map(_)) => {
                     self.found
                         .pools
-                        .extend(redis_pool(child, &dotted, self.path, out));
+                        .extend(redis_pool(child, &dotted, self.paths, out));
                 }
                 _ => {}
             }
@@ -280,7 +294,7 @@ impl Walker<'_> {
         match &node.value {
             Value::Map(entries) => {
                 for (name, child) in entries {
-                    let cache = cache_of(name, child, inherited, self.path, out);
+                    let cache = cache_of(name, child, inherited, self.paths, out);
                     self.found.caches.push(cache);
                 }
             }
@@ -289,7 +303,7 @@ impl Walker<'_> {
                     let Some(name) = text_of(item, &["name", "id", "key"]) else {
                         continue;
                     };
-                    let cache = cache_of(name, item, inherited, self.path, out);
+                    let cache = cache_of(name, item, inherited, self.paths, out);
                     self.found.caches.push(cache);
                 }
             }
@@ -307,7 +321,7 @@ impl Walker<'_> {
         inherited: Option<&Setting>,
         out: &mut Output,
     ) -> Option<Setting> {
-        let own = ttl_of(node, self.path, out).ok().flatten();
+        let own = ttl_of(node, self.paths, out).ok().flatten();
         let named: Vec<&(String, Node)> = node
             .entries()
             .iter()
@@ -316,12 +330,12 @@ impl Walker<'_> {
         let has_caches = node.entries().iter().any(|(k, _)| canonical(k) == "caches");
         let section_ttl = own.clone().or_else(|| inherited.cloned());
         for (name, child) in &named {
-            let cache = cache_of(name, child, section_ttl.as_ref(), self.path, out);
+            let cache = cache_of(name, child, section_ttl.as_ref(), self.paths, out);
             self.found.caches.push(cache);
         }
         // A section with only its own TTL is one cache.
         if named.is_empty() && !has_caches && own.is_some() {
-            let cache = cache_of(dotted, node, inherited, self.path, out);
+            let cache = cache_of(dotted, node, inherited, self.paths, out);
             self.found.caches.push(cache);
         }
         section_ttl
@@ -335,6 +349,14 @@ pub fn read(path: &str, text: &str, out: &mut Output) -> AppConfig {
     if !lower.contains("cache") && !lower.contains("redis") {
         return AppConfig::default();
     }
+    match parse(path, text, out) {
+        Some(docs) => walk(&docs, &[path], out),
+        None => AppConfig::default(),
+    }
+}
+
+/// The documents of an app config; `None` (noted) when it does not parse.
+pub fn parse(path: &str, text: &str, out: &mut Output) -> Option<Vec<Node>> {
     if path.ends_with(".json")
         && let Err(err) = serde_json::from_str::<serde_json::Value>(text)
     {
@@ -342,7 +364,7 @@ pub fn read(path: &str, text: &str, out: &mut Output) -> AppConfig {
             format!("{path}: JSON does not parse: {err}"),
             Some(Span::line(path, err.line() as u32)),
         );
-        return AppConfig::default();
+        return None;
     }
     // ERB control tags (Rails `config/*.yml`) are not YAML: blanked, as in database.yml.
     let cleaned;
@@ -352,21 +374,26 @@ pub fn read(path: &str, text: &str, out: &mut Output) -> AppConfig {
     } else {
         text
     };
-    let docs = match yaml::parse(text) {
-        Ok(docs) => docs,
+    match yaml::parse(text) {
+        Ok(docs) => Some(docs),
         Err(err) => {
             out.note(
                 format!("{path}: does not parse: {}", err.message),
                 Some(Span::line(path, err.line)),
             );
-            return AppConfig::default();
+            None
         }
-    };
+    }
+}
+
+/// Caches and pools of parsed documents whose nodes come from `paths`
+/// (see [`Node::file`]).
+pub fn walk(docs: &[Node], paths: &[&str], out: &mut Output) -> AppConfig {
     let mut walker = Walker {
-        path,
+        paths,
         found: AppConfig::default(),
     };
-    for doc in &docs {
+    for doc in docs {
         walker.walk(doc, &mut Vec::new(), None, out);
     }
     walker.found

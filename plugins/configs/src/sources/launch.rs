@@ -1,13 +1,16 @@
 //! Where `redis-server` is started outside redis.conf: docker compose
 //! services (`command:` / `entrypoint:` as a string or a list, or the
 //! official `redis` image's default command), Dockerfile `CMD` /
-//! `ENTRYPOINT`, Procfile processes and shell scripts. Each launch keeps
-//! the bind mounts or `COPY`s that map container paths (a config file
-//! argument, an `include`) to project files.
+//! `ENTRYPOINT`, Procfile processes, shell scripts and supervisord
+//! programs (Kubernetes containers are read in
+//! [`crate::sources::kubernetes`]). Each launch keeps the bind mounts,
+//! `COPY`s or volumes that map container paths (a config file argument,
+//! an `include`) to project files.
 
 use perfwarden_sdk::{Output, Span};
 
 use crate::parse::dockerfile::{self, Form};
+use crate::parse::keyvalue::parse_configparser;
 use crate::parse::shell::{self, Word};
 use crate::parse::yaml::{self, Node, Value};
 
@@ -18,6 +21,34 @@ pub struct Mount {
     pub container: String,
     /// Path relative to the project root.
     pub project: String,
+}
+
+/// A file held inside another file (a ConfigMap key in a Kubernetes
+/// manifest), which launches mount and read like a project file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Embedded {
+    /// The path mounts name it by; it never names a project file.
+    pub path: String,
+    /// The file that holds it: spans and notes name this one.
+    pub holder: String,
+    /// Its text.
+    pub text: String,
+    /// Line of `holder` where its first line is.
+    pub first_line: u32,
+    /// Its lines follow each other in `holder` (a YAML `|` block); otherwise
+    /// they are all written on `first_line` (a quoted string).
+    pub block: bool,
+}
+
+impl Embedded {
+    /// The line of `holder` where its line `line` is written.
+    pub fn holder_line(&self, line: u32) -> u32 {
+        if self.block {
+            self.first_line + line.saturating_sub(1)
+        } else {
+            self.first_line
+        }
+    }
 }
 
 /// One `redis-server` start.
@@ -244,6 +275,89 @@ pub fn procfile(path: &str, text: &str, out: &mut Output) -> Vec<Launch> {
                 path: path.to_owned(),
                 line,
                 name: name.trim().to_owned(),
+                args,
+                mounts: Vec::new(),
+            });
+        }
+    }
+    launches
+}
+
+/// A supervisord value with its `%(name)s` expansions: the program's
+/// name, `here` (the config's directory, `.` from it), single-process
+/// numbers; `%(ENV_X)s` becomes `${X}`, known at run time only.
+fn supervisord_expand(value: &str, program: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + 1..];
+        if let Some(after) = rest.strip_prefix('%') {
+            out.push('%');
+            rest = after;
+            continue;
+        }
+        let Some((name, after)) = rest.strip_prefix('(').and_then(|r| r.split_once(')')) else {
+            out.push('%');
+            continue;
+        };
+        // The conversion: flags and width, then one letter (`s`, `d`, `02d`).
+        let width = after
+            .find(|c: char| !"-#0 +.123456789".contains(c))
+            .unwrap_or(after.len());
+        let spec = match after[width..].chars().next() {
+            Some(c) if c.is_ascii_alphabetic() => width + 1,
+            _ => width,
+        };
+        let known = match name {
+            "program_name" | "group_name" => Some(program.to_owned()),
+            "here" => Some(".".to_owned()),
+            "process_num" => Some("0".to_owned()),
+            "numprocs" => Some("1".to_owned()),
+            _ => name.strip_prefix("ENV_").map(|var| format!("${{{var}}}")),
+        };
+        match known {
+            Some(text) => {
+                out.push_str(&text);
+                rest = &after[spec..];
+            }
+            None => out.push('%'),
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Launches in a supervisord config (`supervisord.conf`, `conf.d/*.conf`,
+/// `*.ini`): `[program:x]` sections whose `command=` runs `redis-server`,
+/// named `x`. supervisord splits the command with shell quoting and runs
+/// it without a shell (`sh -c` scripts are read as scripts).
+pub fn supervisord(path: &str, text: &str, out: &mut Output) -> Vec<Launch> {
+    let (entries, errors) = parse_configparser(text);
+    for (line, message) in errors {
+        out.note(format!("{path}: {message}"), Some(Span::line(path, line)));
+    }
+    let mut launches = Vec::new();
+    for entry in entries.iter().filter(|e| e.key == "command") {
+        let Some(program) = entry.section.strip_prefix("program:") else {
+            continue;
+        };
+        let command = supervisord_expand(&entry.value, program);
+        let words = match shell::words(&command) {
+            Ok(words) => words,
+            Err(err) => {
+                out.note(
+                    format!("{path}: program `{program}`: {}", err.message),
+                    Some(Span::line(path, entry.line)),
+                );
+                continue;
+            }
+        };
+        if let Some(args) = redis_args(&words, false) {
+            launches.push(Launch {
+                path: path.to_owned(),
+                line: entry.line,
+                name: program.to_owned(),
                 args,
                 mounts: Vec::new(),
             });
@@ -595,5 +709,32 @@ mod tests {
         assert_eq!(scripts[0].line, 4);
         assert!(script("x.sh", "echo 'open\n", &mut out).is_empty());
         assert!(out.notes[1].message.contains("does not parse"));
+    }
+
+    #[test]
+    fn supervisord_programs() {
+        let text = "[supervisord]\nnodaemon=true\n\n[program:redis-cache]\ncommand=/usr/bin/redis-server %(here)s/redis.conf\n    --maxmemory \"%(ENV_REDIS_MAXMEMORY)s\" ; from the environment\n    --maxmemory-policy allkeys-lru\nautorestart=true\n\n[program:sessions]\ncommand=sh -c \"exec redis-server --port 6380 --timeout 100%%\"\n\n[program:web]\ncommand=gunicorn app:app\n\n[program:broken]\ncommand=redis-server 'open\n";
+        let mut out = Output::default();
+        let launches = supervisord("deploy/supervisor/conf.d/redis.conf", text, &mut out);
+        let names: Vec<(&str, u32)> = launches.iter().map(|l| (l.name.as_str(), l.line)).collect();
+        assert_eq!(names, [("redis-cache", 5), ("sessions", 11)]);
+        assert_eq!(
+            texts(&launches[0]),
+            [
+                "./redis.conf",
+                "--maxmemory",
+                "${REDIS_MAXMEMORY}",
+                "--maxmemory-policy",
+                "allkeys-lru"
+            ]
+        );
+        assert!(launches[0].args[2].dynamic);
+        assert_eq!(texts(&launches[1]), ["--port", "6380", "--timeout", "100%"]);
+        assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
+        assert!(out.notes[0].message.contains("program `broken`"));
+        assert_eq!(
+            supervisord_expand("%(process_num)02d-%(unknown)s", "x"),
+            "0-%(unknown)s"
+        );
     }
 }

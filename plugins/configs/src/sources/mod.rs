@@ -4,8 +4,10 @@
 pub mod appconfig;
 pub mod env;
 pub mod jsconfig;
+pub mod kubernetes;
 pub mod launch;
 pub mod nginx;
+pub mod nodeconfig;
 pub mod pgbouncer;
 pub mod rails;
 pub mod redis;

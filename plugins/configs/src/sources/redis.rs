@@ -6,7 +6,11 @@
 //! directives overriding earlier ones.
 //!
 //! A redis.conf another file includes or a launch loads is part of that
-//! server, not a server of its own.
+//! server, not a server of its own. Config files embedded in manifests
+//! (ConfigMap keys) are read like files, located in their manifest.
+//!
+//! A line that is only a template output (`{{ .Values.config }}`) inserts
+//! directives that are not known: settings made before it are unknown.
 
 use std::collections::BTreeSet;
 
@@ -14,7 +18,7 @@ use perfwarden_sdk::{Output, Span};
 
 use crate::parse::redis::{self, Line, RedisConf};
 use crate::parse::shell::Word;
-use crate::sources::launch::{Launch, Mount, dir_of, join};
+use crate::sources::launch::{Embedded, Launch, Mount, dir_of, join};
 
 /// A Redis server configuration to check.
 pub struct RedisServer {
@@ -74,25 +78,62 @@ struct Assembly {
     errors: Vec<(u32, String, usize)>,
 }
 
+/// Go template keywords of actions that only steer the template.
+const TEMPLATE_CONTROL: &[&str] = &[
+    "if", "else", "end", "range", "with", "define", "block", "break", "continue", "/*", "-",
+];
+
+/// A line that is only a template's output (`{{ .Values.extraConfig }}`,
+/// `{{- include "redis.conf" . }}`), not control flow (`{{- if ... }}`).
+fn template_output(line: &Line) -> bool {
+    let Some(rest) = line.name.strip_prefix("{{") else {
+        return false;
+    };
+    let first = std::iter::once(rest.trim_start_matches('-'))
+        .chain(line.args.iter().map(String::as_str))
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    !TEMPLATE_CONTROL.iter().any(|k| first.starts_with(k))
+}
+
 /// Builds the servers of one analysis run.
 struct Servers<'a> {
     /// Every analyzed file: includes may name any of them.
     files: &'a [(&'a str, &'a str)],
+    /// Files embedded in other files, which mounts may name.
+    embedded: &'a [Embedded],
     /// Files included or loaded by another file or a launch.
     referenced: BTreeSet<String>,
     /// Notes already written (a file read by several servers is noted once).
     noted: BTreeSet<(String, u32, String)>,
 }
 
-impl Servers<'_> {
+impl<'a> Servers<'a> {
     fn note(&mut self, path: &str, line: u32, message: String, out: &mut Output) {
-        if self.noted.insert((path.to_owned(), line, message.clone())) {
-            out.note(format!("{path}: {message}"), Some(Span::line(path, line)));
+        let path = self.shown(path).to_owned();
+        if self.noted.insert((path.clone(), line, message.clone())) {
+            out.note(format!("{path}: {message}"), Some(Span::line(&path, line)));
         }
     }
 
     fn text(&self, path: &str) -> Option<&str> {
-        self.files.iter().find(|(p, _)| *p == path).map(|(_, t)| *t)
+        self.files
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, t)| *t)
+            .or_else(|| self.embedded_file(path).map(|e| e.text.as_str()))
+    }
+
+    fn embedded_file(&self, path: &str) -> Option<&'a Embedded> {
+        self.embedded.iter().find(|e| e.path == path)
+    }
+
+    /// The project file a path is shown as: an embedded file's holder.
+    fn shown<'p>(&self, path: &'p str) -> &'p str
+    where
+        'a: 'p,
+    {
+        self.embedded_file(path).map_or(path, |e| e.holder.as_str())
     }
 
     /// Project files a path names, from the file naming it: container
@@ -137,6 +178,7 @@ impl Servers<'_> {
             .files
             .iter()
             .map(|(p, _)| *p)
+            .chain(self.embedded.iter().map(|e| e.path.as_str()))
             .filter(|p| dir_of(p) == dir && wildcard(name, p.rsplit('/').next().unwrap_or("")))
             .map(str::to_owned)
             .collect();
@@ -158,7 +200,15 @@ impl Servers<'_> {
         };
         let index = assembly.files.len();
         assembly.files.push(path.to_owned());
-        let (lines, errors) = redis::parse_lines(text, index);
+        let (mut lines, mut errors) = redis::parse_lines(text, index);
+        if let Some(embedded) = self.embedded_file(path) {
+            lines
+                .iter_mut()
+                .for_each(|l| l.line = embedded.holder_line(l.line));
+            errors
+                .iter_mut()
+                .for_each(|(l, _)| *l = embedded.holder_line(*l));
+        }
         assembly.errors.extend(
             errors
                 .into_iter()
@@ -166,6 +216,15 @@ impl Servers<'_> {
         );
         stack.push(path.to_owned());
         for line in lines {
+            if template_output(&line) {
+                let text = std::iter::once(line.name.as_str())
+                    .chain(line.args.iter().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                self.note(path, line.line, format!("`{text}` inserts directives at deploy time: settings made before it are not known"), out);
+                assembly.gaps.push(assembly.lines.len());
+                continue;
+            }
             if line.name != "include" {
                 assembly.lines.push(line);
                 continue;
@@ -241,11 +300,18 @@ impl Servers<'_> {
         RedisServer {
             cache: files.iter().any(|f| names_a_cache(f)),
             conf,
-            path: path.to_owned(),
+            path: self.shown(path).to_owned(),
             line: None,
-            files,
+            files: self.shown_all(files),
             unknown,
         }
+    }
+
+    fn shown_all(&self, files: Vec<String>) -> Vec<String> {
+        files
+            .into_iter()
+            .map(|f| self.shown(&f).to_owned())
+            .collect()
     }
 
     fn launch_server(&mut self, launch: &Launch, out: &mut Output) -> RedisServer {
@@ -300,7 +366,7 @@ impl Servers<'_> {
             conf,
             path: launch.path.clone(),
             line: Some(launch.line),
-            files,
+            files: self.shown_all(files),
             unknown,
         }
     }
@@ -331,15 +397,18 @@ fn wildcard(pattern: &str, name: &str) -> bool {
 
 /// Every Redis server of a run: redis.conf files no other file includes or
 /// loads, and every launch. `files` are all analyzed files (includes may
-/// name any of them), `confs` the redis.conf paths among them.
+/// name any of them), `embedded` the files held in them, `confs` the
+/// redis.conf paths among both.
 pub fn servers(
     files: &[(&str, &str)],
+    embedded: &[Embedded],
     confs: &[&str],
     launches: &[Launch],
     out: &mut Output,
 ) -> Vec<RedisServer> {
     let mut builder = Servers {
         files,
+        embedded,
         referenced: BTreeSet::new(),
         noted: BTreeSet::new(),
     };
@@ -347,14 +416,15 @@ pub fn servers(
         .iter()
         .map(|launch| builder.launch_server(launch, out))
         .collect();
-    let standalone: Vec<RedisServer> = confs
+    let standalone: Vec<(&str, RedisServer)> = confs
         .iter()
-        .map(|path| builder.conf_server(path, out))
+        .map(|path| (*path, builder.conf_server(path, out)))
         .collect();
     servers.extend(
         standalone
             .into_iter()
-            .filter(|s| !builder.referenced.contains(&s.path)),
+            .filter(|(path, _)| !builder.referenced.contains(*path))
+            .map(|(_, server)| server),
     );
     servers
 }
@@ -377,7 +447,7 @@ mod tests {
                 launches.extend(launch::compose(path, text, &mut out));
             }
         }
-        (servers(files, &confs, &launches, &mut out), out)
+        (servers(files, &[], &confs, &launches, &mut out), out)
     }
 
     #[test]
@@ -466,6 +536,73 @@ mod tests {
         assert!(!servers[0].known("maxmemory"));
         assert_eq!(servers[0].conf.maxmemory.value, 0);
         assert!(out.notes[0].message.contains("set at deploy time"));
+    }
+
+    #[test]
+    fn template_outputs_hide_earlier_settings() {
+        let (servers, out) = run(&[(
+            "charts/redis/files/redis.conf",
+            "maxmemory 1mb\n{{- if .Values.tls }}\ntls-port 6380\n{{- end }}\ntimeout 3\n{{ .Values.extraConfig }}\ntcp-keepalive 10\n",
+        )]);
+        assert_eq!(
+            servers[0].unknown,
+            ["maxmemory", "maxmemory-policy", "timeout"]
+        );
+        assert!(servers[0].known("tcp-keepalive"));
+        let notes: Vec<(&str, u32)> = out
+            .notes
+            .iter()
+            .map(|n| (n.message.as_str(), n.span.as_ref().unwrap().line))
+            .collect();
+        assert_eq!(
+            notes,
+            [(
+                "charts/redis/files/redis.conf: `{{ .Values.extraConfig }}` inserts directives at deploy time: settings made before it are not known",
+                6
+            )]
+        );
+    }
+
+    #[test]
+    fn embedded_files_are_read_where_their_holder_writes_them() {
+        let manifest = "k8s/redis.yaml";
+        let embedded = [Embedded {
+            path: format!("{manifest}\u{0}0/configmap/cache/redis.conf"),
+            holder: manifest.to_owned(),
+            text:
+                "maxmemory 64mb\n\nmaxmemory-policy noeviction\ninclude /etc/redis/missing.conf\n"
+                    .to_owned(),
+            first_line: 7,
+            block: true,
+        }];
+        let launch = Launch {
+            path: manifest.to_owned(),
+            line: 20,
+            name: "cache/redis".to_owned(),
+            args: vec![Word {
+                text: "/etc/redis/redis.conf".to_owned(),
+                dynamic: false,
+            }],
+            mounts: vec![Mount {
+                container: "/etc/redis".to_owned(),
+                project: format!("{manifest}\u{0}0/configmap/cache"),
+            }],
+        };
+        let mut out = Output::default();
+        let confs = [embedded[0].path.as_str()];
+        let servers = servers(&[(manifest, "")], &embedded, &confs, &[launch], &mut out);
+        assert_eq!(servers.len(), 1, "the mounted key is the launch's config");
+        let server = &servers[0];
+        assert_eq!(server.files, [manifest, manifest]);
+        assert_eq!(server.conf.maxmemory_policy.line, Some(9));
+        let span = server.span(server.conf.maxmemory.line, server.conf.maxmemory.file);
+        assert_eq!((span.path.as_str(), span.line), (manifest, 7));
+        let note = &out.notes[0];
+        assert!(
+            note.message
+                .starts_with("k8s/redis.yaml: includes `/etc/redis/missing.conf`")
+        );
+        assert_eq!(note.span.as_ref().unwrap().line, 10);
     }
 
     #[test]

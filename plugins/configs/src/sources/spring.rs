@@ -1,15 +1,18 @@
 //! Spring Boot `application*.yml` / `application*.properties`: HikariCP
 //! pool bounds, idle and acquire timeouts, Lettuce/Jedis Redis pools,
-//! Spring Cloud OpenFeign's HTTP client pool, JPA query timeouts, Spring
-//! Cache TTLs (Redis `time-to-live`, Caffeine spec) per cache name. Keys use Spring's relaxed binding
-//! (`maximum-pool-size` = `maximumPoolSize` = `maximum_pool_size`).
+//! Spring Cloud OpenFeign's and Spring Cloud Gateway's HTTP client pools
+//! and the gateway's timeouts, JPA query timeouts, Spring Cache TTLs
+//! (Redis `time-to-live`, Caffeine spec) per cache name. Keys use Spring's
+//! relaxed binding (`maximum-pool-size` = `maximumPoolSize` =
+//! `maximum_pool_size`).
 
-use perfwarden_sdk::{Output, Span};
+use perfwarden_sdk::vocabulary::{self, label, unit};
+use perfwarden_sdk::{Metric, Output, Span};
 
 use crate::caches::{Cache, data_class_of};
 use crate::parse::keyvalue::parse_properties;
 use crate::parse::yaml;
-use crate::pools::{Pool, Setting, number, or_default, plain};
+use crate::pools::{Pool, Setting, finish, number, or_default, plain};
 use crate::template::template_kind;
 use crate::units::{caffeine_duration_s, spring_duration_s};
 
@@ -240,6 +243,7 @@ pub fn pools(path: &str, props: &Props, out: &mut Output) -> Vec<Pool> {
     }
     pools.extend(redis_pools(path, props, &suffix, out));
     pools.extend(feign_pool(path, props, &suffix, out));
+    pools.extend(gateway_pool(path, props, &suffix, out));
     pools
 }
 
@@ -405,6 +409,174 @@ fn feign_pool(path: &str, props: &Props, suffix: &str, out: &mut Output) -> Opti
         .flatten();
     }
     Some(pool)
+}
+
+/// Spring Cloud Gateway's (WebFlux) property prefixes: under
+/// `server.webflux` since 4.3, directly before.
+const GATEWAY_PREFIXES: [&str; 2] = [
+    "spring.cloud.gateway.server.webflux.",
+    "spring.cloud.gateway.",
+];
+
+/// The gateway prefix a document configures and the line its HTTP client
+/// settings start on (or the gateway's, when it sets none). The MVC
+/// gateway's keys do not count: it uses another client.
+fn gateway(props: &Props) -> Option<(&'static str, u32)> {
+    let prefix = GATEWAY_PREFIXES.into_iter().find(|p| {
+        props
+            .keys_under(p)
+            .any(|(rest, _, _)| !rest.starts_with("mvc.") && !rest.starts_with("server.webmvc."))
+    })?;
+    if props
+        .get(&format!("{prefix}enabled"))
+        .is_some_and(|(v, _)| v.eq_ignore_ascii_case("false"))
+    {
+        return None;
+    }
+    let client_prefix = format!("{prefix}httpclient.");
+    let first = |p: &str| props.keys_under(p).map(|(_, _, l)| l).min();
+    let line = first(&client_prefix).or_else(|| first(prefix))?;
+    Some((prefix, line))
+}
+
+/// Spring Cloud Gateway's Reactor Netty pool, shared by every route: an
+/// `elastic` pool (the default) opens a connection per concurrent request
+/// without bound (`Integer.MAX_VALUE`); a `fixed` one holds
+/// `max-connections` (reactor-netty's default: twice the CPUs, at least
+/// 16) and makes requests wait up to `acquire-timeout` (45 s).
+/// Connections idle longer than `max-idle-time` are closed; without it,
+/// `max-life-time` is the longest an idle one stays open.
+fn gateway_pool(path: &str, props: &Props, suffix: &str, out: &mut Output) -> Option<Pool> {
+    let (prefix, line) = gateway(props)?;
+    let raw = |key: &str| props.get(&format!("{prefix}httpclient.pool.{key}"));
+    let mut pool = Pool::new(
+        "external-api",
+        format!("spring-cloud-gateway{suffix}"),
+        line,
+    );
+    let kind = raw("type");
+    let lower = kind.map(|(v, l)| (v.trim().to_ascii_lowercase(), l));
+    match lower.as_ref().map(|(k, l)| (k.as_str(), *l)) {
+        Some(("disabled", at)) => {
+            out.note(
+                format!("{path}: the gateway's connection pool is disabled: every request opens a new connection"),
+                Some(Span::line(path, at)),
+            );
+            return None;
+        }
+        Some(("fixed", _)) => {
+            pool.max = or_default(
+                number(
+                    raw("maxconnections"),
+                    "max-connections",
+                    path,
+                    1.0,
+                    plain,
+                    out,
+                ),
+                Some(Setting::default(16.0, line, "reactor-netty")),
+            );
+            pool.acquire_timeout = or_default(
+                number(
+                    raw("acquiretimeout"),
+                    "acquire-timeout",
+                    path,
+                    0.001,
+                    plain,
+                    out,
+                ),
+                Some(Setting::default(45.0, line, "reactor-netty")),
+            );
+        }
+        Some(("elastic", _)) | None => {
+            if let Some((_, at)) = raw("maxconnections") {
+                out.note(
+                    format!("{path}: `max-connections` applies to a `fixed` pool only: the gateway's elastic pool (the default) is unbounded"),
+                    Some(Span::line(path, at)),
+                );
+            }
+            let at = kind.map_or(line, |(_, l)| l);
+            pool.max = Some(Setting::default(
+                f64::from(i32::MAX),
+                at,
+                "spring-cloud-gateway",
+            ));
+        }
+        Some((_, at)) => {
+            let other = kind.map_or("", |(v, _)| v);
+            let why = match template_kind(other) {
+                Some(kind) => format!("is {kind}-templated (`{other}`): set at deploy time"),
+                None => format!("= `{other}` is not a pool type (elastic, fixed, disabled)"),
+            };
+            out.note(
+                format!("{path}: the gateway's pool `type` {why}"),
+                Some(Span::line(path, at)),
+            );
+        }
+    }
+    let duration = |key: &str, what: &str, out: &mut Output| {
+        number(
+            raw(key),
+            what,
+            path,
+            1.0,
+            |t| spring_duration_s(t, 0.001),
+            out,
+        )
+    };
+    pool.idle_timeout = match duration("maxidletime", "max-idle-time", out) {
+        Ok(None) => duration("maxlifetime", "max-life-time", out).ok().flatten(),
+        read => read.ok().flatten(),
+    };
+    Some(pool)
+}
+
+/// Spring Cloud Gateway's timeouts on calls to route backends, as
+/// `http.client_timeout`: `response-timeout` (a duration; none by
+/// default) for the client, `connect-timeout` (milliseconds; Netty's 30 s
+/// by default) for the client's `:connect` phase.
+pub fn gateway_timeouts(path: &str, props: &Props, out: &mut Output) {
+    let Some((prefix, line)) = gateway(props) else {
+        return;
+    };
+    let suffix = props
+        .profile
+        .as_deref()
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default();
+    let raw = |key: &str| props.get(&format!("{prefix}httpclient.{key}"));
+    let response = or_default(
+        number(
+            raw("responsetimeout"),
+            "response-timeout",
+            path,
+            1.0,
+            |t| spring_duration_s(t, 0.001),
+            out,
+        ),
+        Some(Setting::default(0.0, line, "spring-cloud-gateway")),
+    );
+    let connect = or_default(
+        number(
+            raw("connecttimeout"),
+            "connect-timeout",
+            path,
+            0.001,
+            plain,
+            out,
+        ),
+        Some(Setting::default(30.0, line, "reactor-netty")),
+    );
+    for (phase, setting) in [("", response), (":connect", connect)] {
+        if let Some(setting) = setting {
+            let metric = Metric::new(vocabulary::HTTP_CLIENT_TIMEOUT, setting.value, unit::S)
+                .label(
+                    label::CLIENT,
+                    format!("spring-cloud-gateway{suffix}{phase}"),
+                );
+            out.metric(finish(metric, &setting, &[path]));
+        }
+    }
 }
 
 /// The names in `spring.cache.cache-names` (a comma list or a YAML list).
@@ -689,6 +861,101 @@ mod tests {
             &mut out,
         );
         assert!(pools("application.properties", &disabled[0], &mut out).is_empty());
+    }
+
+    #[test]
+    fn gateway_pools_by_type_and_timeouts() {
+        let text = "spring:\n  cloud:\n    gateway:\n      httpclient:\n        connect-timeout: 2000\n        response-timeout: 5s\n        pool:\n          type: FIXED\n          max-connections: 8\n          acquire-timeout: 3000\n          max-idle-time: 20s\n      routes:\n        - id: payments\n          uri: https://api.payments.example\n";
+        let mut out = Output::default();
+        let docs = read("application.yml", text, &mut out);
+        let found = pools("application.yml", &docs[0], &mut out);
+        let pool = &found[0];
+        assert_eq!(
+            (pool.resource, pool.client.as_str(), pool.line),
+            ("external-api", "spring-cloud-gateway", 5)
+        );
+        assert_eq!(pool.max, Some(Setting::set(8.0, 9)));
+        assert_eq!(pool.acquire_timeout, Some(Setting::set(3.0, 10)));
+        assert_eq!(pool.idle_timeout, Some(Setting::set(20.0, 11)));
+        gateway_timeouts("application.yml", &docs[0], &mut out);
+        let timeouts: Vec<(&str, f64, u32)> = out
+            .metrics
+            .iter()
+            .map(|m| {
+                let line = m.span.as_ref().unwrap().line;
+                (m.label_value("client").unwrap(), m.value, line)
+            })
+            .collect();
+        assert_eq!(
+            timeouts,
+            [
+                ("spring-cloud-gateway", 5.0, 6),
+                ("spring-cloud-gateway:connect", 2.0, 5)
+            ]
+        );
+        assert!(out.notes.is_empty(), "{:?}", out.notes);
+
+        // The default elastic pool has no bound; `max-connections` does not apply to it.
+        let text = "spring.cloud.gateway.server.webflux.routes[0].id=a\nspring.cloud.gateway.server.webflux.httpclient.pool.maxConnections=50\nspring.cloud.gateway.server.webflux.httpclient.pool.max_life_time=PT1M\n";
+        let docs = read("application.properties", text, &mut out);
+        let found = pools("application.properties", &docs[0], &mut out);
+        assert_eq!(
+            found[0].max,
+            Some(Setting::default(2_147_483_647.0, 2, "spring-cloud-gateway"))
+        );
+        assert_eq!(found[0].acquire_timeout, None);
+        assert_eq!(found[0].idle_timeout, Some(Setting::set(60.0, 3)));
+        assert!(
+            out.notes[0]
+                .message
+                .contains("`max-connections` applies to a `fixed` pool only")
+        );
+        gateway_timeouts("application.properties", &docs[0], &mut out);
+        let response = &out.metrics[2];
+        assert_eq!(response.value, 0.0, "no response timeout by default");
+        assert_eq!(
+            response.label_value("default_source"),
+            Some("spring-cloud-gateway")
+        );
+
+        let fixed = "spring.cloud.gateway.httpclient.pool.type=fixed\n";
+        let docs = read("application.properties", fixed, &mut out);
+        let found = pools("application.properties", &docs[0], &mut out);
+        assert_eq!(
+            found[0].max,
+            Some(Setting::default(16.0, 1, "reactor-netty"))
+        );
+        assert_eq!(
+            found[0].acquire_timeout,
+            Some(Setting::default(45.0, 1, "reactor-netty"))
+        );
+        assert_eq!(found[0].idle_timeout, None, "no max idle time by default");
+
+        let cases = [
+            (
+                "spring.cloud.gateway.httpclient.pool.type=disabled\n",
+                "pool is disabled",
+            ),
+            (
+                "spring.cloud.gateway.httpclient.pool.type=${POOL}\n",
+                "templated (`${POOL}`)",
+            ),
+        ];
+        for (text, message) in cases {
+            let mut out = Output::default();
+            let docs = read("application.properties", text, &mut out);
+            let found = pools("application.properties", &docs[0], &mut out);
+            assert!(found.iter().all(|p| p.max.is_none()), "{text}");
+            assert!(out.notes[0].message.contains(message), "{:?}", out.notes);
+        }
+        // The MVC gateway and a disabled gateway use no Netty pool.
+        for text in [
+            "spring.cloud.gateway.mvc.routes[0].id=a\n",
+            "spring.cloud.gateway.enabled=false\nspring.cloud.gateway.routes[0].id=a\n",
+        ] {
+            let docs = read("application.properties", text, &mut out);
+            assert!(pools("application.properties", &docs[0], &mut out).is_empty());
+        }
     }
 
     #[test]
