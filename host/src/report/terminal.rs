@@ -12,7 +12,7 @@ use perfwarden_policy::i18n::{self, Lang, T};
 use perfwarden_policy::model::Span;
 use perfwarden_policy::{ItemStatus, JudgedFinding, JudgedMetric, Status};
 
-use super::support::{self, Sources, format_value, severity};
+use super::support::{self, Sources, severity};
 use super::{PluginDescription, Report};
 use crate::model::PluginStatus;
 
@@ -176,34 +176,7 @@ fn status_cell(status: Status, lang: Lang) -> String {
 }
 
 fn metric_line(metric: &JudgedMetric, lang: Lang) -> String {
-    let mut labels: Vec<String> = metric
-        .labels
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    if let Some(class) = &metric.class {
-        labels.push(format!("class={class}"));
-    }
-    let value = metric.value.map_or_else(
-        || T::NoData.get(lang).to_owned(),
-        |v| format!("{} {}", format_value(v), metric.unit),
-    );
-    let mut line = format!("{} {{{}}} = {value}", metric.name, labels.join(", "));
-    if let Some(t) = &metric.thresholds {
-        let bounds: Vec<String> = [
-            (T::Target, t.target),
-            (T::AcceptableBand, t.acceptable),
-            (T::AlertThreshold, t.alert),
-            (T::Minimum, t.min),
-            (T::Maximum, t.max),
-        ]
-        .iter()
-        .filter_map(|(name, v)| v.map(|v| format!("{} {}", name.get(lang), format_value(v))))
-        .collect();
-        if !bounds.is_empty() {
-            line.push_str(&format!(" ({})", bounds.join(", ")));
-        }
-    }
+    let mut line = support::metric_summary(metric, lang);
     if let Some(samples) = metric.samples {
         line.push_str(" · ");
         line.push_str(&T::Samples.with(lang, &[("n", &samples)]));
