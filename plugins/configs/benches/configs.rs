@@ -19,9 +19,9 @@ macro_rules! corpus {
 
 /// The example project's configs, the real samples and the crate's
 /// fixtures: every format (Redis launches and includes, Kubernetes
-/// manifests, supervisord, Spring pools and caches, app configs, node-config
-/// directories and HTTP agents included).
-const FILES: [(&str, &str); 43] = corpus![
+/// manifests, supervisord, Spring pools and caches, app configs and
+/// node-config directories included).
+const FILES: [(&str, &str); 40] = corpus![
     (
         "examples/config/redis.conf",
         "../../examples/config/redis.conf"
@@ -54,14 +54,6 @@ const FILES: [(&str, &str); 43] = corpus![
     (
         "src/main/resources/application.yml",
         "tests/fixtures/real/wendell-dev_lazy-fast-code__resource.ftl.hikari.yml"
-    ),
-    (
-        "config/prismaClient.js",
-        "tests/fixtures/real/IandelaTorre_BasicAPI__config_prismaClient.js"
-    ),
-    (
-        "core/src/db.ts",
-        "tests/fixtures/real/MattMoony_glass-pane__core_src_db.ts"
     ),
     (
         "roles/nginx/templates/nginx.conf.j2",
@@ -163,7 +155,6 @@ const FILES: [(&str, &str); 43] = corpus![
         "api/config/test.json",
         "tests/fixtures/node-config/config/test.json"
     ),
-    ("src/http-clients.ts", "tests/fixtures/node/http-clients.ts"),
 ];
 
 fn bench(c: &mut Criterion) {

@@ -5,12 +5,11 @@
 //! ConfigMaps, Helm templates included; nginx; Rails database.yml; Spring
 //! application.yml/.properties with HikariCP, Redis, OpenFeign and Spring
 //! Cloud Gateway pools and Spring Cache; pgbouncer.ini; `.env` /
-//! schema.prisma connection URLs; Sequelize/Knex JSON; node-postgres/mysql2
-//! pools and Node `http.Agent` / undici / agentkeepalive agents; JSON/YAML
-//! app configs with `cache` sections and Redis pools, node-config
-//! directories merged into their production config) and reports the
-//! effective values as metrics (library defaults named when unset) plus
-//! facts as findings.
+//! schema.prisma connection URLs; Sequelize/Knex JSON; JSON/YAML app
+//! configs with `cache` sections and Redis pools, node-config directories
+//! merged into their production config) and reports the effective values
+//! as metrics (library defaults named when unset) plus facts as findings.
+//! Pools and HTTP agents created in JS/TS code are the nodejs plugin's.
 //!
 //! Each file is parsed once by the parser of its grammar; all rules and
 //! metrics of the file run over that parse. nginx files are analysed
@@ -89,8 +88,6 @@ pub enum Format {
     Kubernetes,
     /// Shell script.
     Shell,
-    /// JavaScript / TypeScript module creating pools or HTTP agents.
-    JsCode,
     /// Application config in JSON / YAML (caches, Redis client pools).
     AppConfig,
 }
@@ -137,8 +134,6 @@ pub fn format_of(path: &str, text: &str) -> Option<Format> {
         Format::Procfile
     } else if matches!(ext.as_str(), "sh" | "bash") {
         Format::Shell
-    } else if matches!(ext.as_str(), "js" | "ts" | "mjs" | "cjs" | "mts" | "cts") {
-        Format::JsCode
     } else if yaml && is_manifest(text) {
         Format::Kubernetes
     } else if (ext == "json" || yaml) && is_app_config(&lower, name) {
@@ -359,13 +354,6 @@ impl Analyzer for Plugin {
             "**/Procfile.*",
             "**/*.sh",
             "**/*.bash",
-            // Modules constructing pools or HTTP agents, wherever they are.
-            "**/*.js",
-            "**/*.mjs",
-            "**/*.cjs",
-            "**/*.ts",
-            "**/*.mts",
-            "**/*.cts",
         ])
         .rules(rules::ALL)
     }
@@ -515,11 +503,6 @@ fn analyze_file(path: &str, text: &str, format: Format, out: &mut Output) {
         Format::Dotenv => sources::env::dotenv_pools(path, text, out),
         Format::Prisma => sources::env::prisma_pools(path, text, out),
         Format::JsonDb => sources::jsconfig::json_pools(path, text, out),
-        // Any module may be offered: only those constructing pools or agents are read.
-        Format::JsCode if text.contains("Pool(") || text.contains("Agent(") => {
-            sources::jsconfig::code_pools(path, text, out)
-        }
-        Format::JsCode => return,
         Format::AppConfig => {
             let found = sources::appconfig::read(path, text, out);
             app_cache_without_ttl::check(&found.caches, &[path], out);
@@ -582,7 +565,6 @@ mod tests {
                 Some(Format::Kubernetes),
             ),
             ("k8s/values.yaml", "redis:\n  kind: x\n", None),
-            ("src/http.mts", "", Some(Format::JsCode)),
             ("deploy/nginx/mime.types", "types {\n", Some(Format::Nginx)),
             (
                 "deploy/nginx/proxy_params",
@@ -611,7 +593,8 @@ mod tests {
             ("prisma/schema.prisma", "", Some(Format::Prisma)),
             ("server/config/config.json", "", Some(Format::JsonDb)),
             ("docker-compose.prod.yml", "", Some(Format::Compose)),
-            ("src/db.ts", "", Some(Format::JsCode)),
+            // Code is the nodejs plugin's.
+            ("src/db.ts", "", None),
             ("package.json", "", None),
             ("config/default.json", "", Some(Format::AppConfig)),
             ("config/cable.yml", "", Some(Format::AppConfig)),

@@ -126,38 +126,6 @@ fn spring_hikari_template_values() {
 }
 
 #[test]
-fn node_postgres_pools_in_code() {
-    let out = run(&[
-        (
-            "config/prismaClient.js",
-            fixture!("IandelaTorre_BasicAPI__config_prismaClient.js"),
-        ),
-        (
-            "core/src/db.ts",
-            fixture!("MattMoony_glass-pane__core_src_db.ts"),
-        ),
-    ]);
-    let prisma_pg = [("client", "pg:config/prismaClient.js")];
-    assert_eq!(metric(&out, "pool.max", &prisma_pg).value, 10.0);
-    assert_eq!(
-        metric(&out, "pool.max", &prisma_pg)
-            .span
-            .as_ref()
-            .unwrap()
-            .line,
-        9
-    );
-    assert_eq!(metric(&out, "pool.idle_timeout", &prisma_pg).value, 30.0);
-    let glass = [("client", "pg:core/src/db.ts")];
-    assert_eq!(metric(&out, "pool.max", &glass).value, 20.0);
-    assert_eq!(metric(&out, "pool.idle_timeout", &glass).value, 30.0);
-    assert_eq!(
-        out.findings.iter().filter(|f| f.rule == "CFG009").count(),
-        2
-    );
-}
-
-#[test]
 fn trellis_nginx_templates_are_read_together() {
     let conf = std::fs::read_to_string(fixture!(
         "roots_trellis__roles_nginx_templates_nginx.conf.j2"

@@ -13,9 +13,9 @@ use crate::model::{Kind, Lib};
 use crate::walk::Walker;
 
 /// One configured value: from the code, or the library default.
-struct Value {
-    value: f64,
-    default: bool,
+pub struct Value {
+    pub value: f64,
+    pub default: bool,
 }
 
 fn value(obj: Option<&ObjectExpression<'_>>, key: &str, default: f64, scale: f64) -> Option<Value> {
@@ -31,7 +31,8 @@ fn value(obj: Option<&ObjectExpression<'_>>, key: &str, default: f64, scale: f64
     }
 }
 
-fn emit(
+/// Push a metric, labelled as a default of `source` when it is one.
+pub fn emit(
     w: &mut Walker<'_>,
     name: &str,
     unit: &str,

@@ -1,7 +1,8 @@
 //! Node.js analyzer: N+1 queries, blocking calls, unbounded and offset
 //! queries, pools and timeouts, caches without TTL, inline background work
 //! (mail, webhooks, imports, notifications) and unthrottled login routes in
-//! JavaScript and TypeScript (oxc parser), plus pool, cache-TTL and
+//! JavaScript and TypeScript (oxc parser), plus pool (database clients and
+//! the HTTP agents pooling connections to external APIs), cache-TTL and
 //! rate-limit configuration as metrics.
 //!
 //! Every offered file is parsed once. Pass one summarises each file's
@@ -18,6 +19,7 @@ use perfwarden_sdk::{
     Analyzer, Artifact, Config, Context, LineIndex, Output, PluginInfo, Result, export_analyzer,
 };
 
+mod agents;
 mod consts;
 mod facts;
 mod model;

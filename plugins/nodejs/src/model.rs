@@ -312,6 +312,7 @@ fn family(module: &str) -> &str {
         "mysql2/promise" | "mysql" => "mysql2",
         "koa-router" | "@koa/router" => "koa-router",
         "node:http" => "http",
+        "node:https" => "https",
         "firebase-admin/app" | "firebase-admin/messaging" => "firebase-admin",
         "@parse/node-apn" => "apn",
         "aws-sdk/clients/sns" => "aws-sdk/sns",
@@ -396,6 +397,33 @@ pub fn package_new(module: &str, path: &[String]) -> Option<Kind> {
         ("node-pushnotifications", [] | ["default"]) => Kind::Notifier(Lib::PushNotifications),
         ("expo-server-sdk", [] | ["default" | "Expo"]) => Kind::Notifier(Lib::Expo),
         ("rate-limiter-flexible", [name]) if name.starts_with("RateLimiter") => Kind::Limiter,
+        _ => return None,
+    })
+}
+
+/// An HTTP agent class: a pool of connections to external APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentClass {
+    /// Node's `http.Agent` or `https.Agent`, by module.
+    Node(&'static str),
+    /// agentkeepalive's `HttpAgent` / `HttpsAgent`.
+    KeepAlive,
+    /// undici's `Agent`: a pool per origin.
+    UndiciAgent,
+    /// undici's `Pool`: one origin.
+    UndiciPool,
+}
+
+/// The agent class a package member constructed with `new` is.
+pub fn agent_class(module: &str, path: &[String]) -> Option<AgentClass> {
+    let tail: Vec<&str> = path.iter().map(String::as_str).collect();
+    Some(match (family(module), tail.as_slice()) {
+        ("http", ["Agent"]) => AgentClass::Node("http"),
+        ("https", ["Agent"]) => AgentClass::Node("https"),
+        // agentkeepalive exports its HTTP agent as the module itself.
+        ("agentkeepalive", [] | ["default" | "HttpAgent" | "HttpsAgent"]) => AgentClass::KeepAlive,
+        ("undici", ["Agent"]) => AgentClass::UndiciAgent,
+        ("undici", ["Pool"]) => AgentClass::UndiciPool,
         _ => return None,
     })
 }

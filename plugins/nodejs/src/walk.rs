@@ -16,6 +16,7 @@ use oxc_span::{GetSpan, Span as OxcSpan};
 use oxc_syntax::scope::ScopeFlags;
 use perfwarden_sdk::{Finding, LineIndex, Metric, Span};
 
+use crate::agents;
 use crate::facts;
 use crate::model::{self, Binding, Kind, Lib, Scope, unwrap};
 use crate::project::{Project, resolve_specifier};
@@ -1018,6 +1019,10 @@ impl<'a> Visit<'a> for Walker<'_> {
         if let Some(kind) = construct {
             self.constructed(kind, &it.arguments, it.span);
         }
+        if let Some(class) = self.agent_class(&it.callee) {
+            let name = self.pending_name.clone();
+            agents::constructed(self, class, &it.arguments, it.span, name.as_deref());
+        }
         // `new Worker("sms", async (job) => ...)`: the processor runs in a worker.
         if let Some(Binding::Pkg { module, path }) = self.binding_of(&it.callee)
             && let Some(index) = model::worker_class(&module, &path)
@@ -1143,6 +1148,27 @@ impl Walker<'_> {
             unwrap(expr)
         {
             self.processor_fns.insert(unwrap(expr).span().start);
+        }
+    }
+
+    /// The agent class `new callee` constructs. An unbound namespace named
+    /// `http` or `https` (a parameter, TypeScript's `import http =
+    /// require("http")`) is Node's module.
+    fn agent_class(&self, callee: &Expression<'_>) -> Option<model::AgentClass> {
+        match self.binding_of(callee) {
+            Some(Binding::Pkg { module, path }) => model::agent_class(&module, &path),
+            Some(_) => None,
+            None => {
+                let member = unwrap(callee).as_member_expression()?;
+                let Expression::Identifier(namespace) = unwrap(member.object()) else {
+                    return None;
+                };
+                let module = namespace.name.as_str();
+                if !matches!(module, "http" | "https") {
+                    return None;
+                }
+                model::agent_class(module, &[member.static_property_name()?.to_owned()])
+            }
         }
     }
 

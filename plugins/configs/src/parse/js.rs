@@ -1,8 +1,6 @@
-//! A tokenizer for the JavaScript/TypeScript subset pool options are
-//! written in (`new Pool({ max: 10, idleTimeoutMillis: 30000 })`), also
-//! used for `schema.prisma` blocks. It reads object literals, call
-//! arguments and the names modules are imported under (`import`,
-//! `require`); other expressions are kept as opaque values, never
+//! A tokenizer for JavaScript-like object notation: the Sequelize / Knex
+//! JSON configs (a line for every key) and `schema.prisma` blocks. It reads
+//! object literals; other expressions are kept as opaque values, never
 //! evaluated.
 
 /// A token with its byte offset.
@@ -14,8 +12,6 @@ pub enum Tok {
     Str(String),
     /// Numeric literal.
     Num(f64),
-    /// Regular expression literal, as written.
-    Regex(String),
     /// Any other single character.
     Punct(char),
 }
@@ -40,16 +36,6 @@ pub fn tokenize(text: &str) -> Result<Vec<(Tok, usize)>, usize> {
                 let end = text[i + 2..].find("*/").ok_or(start)?;
                 i += 2 + end + 2;
             }
-            b'/' if operand_expected(out.last().map(|t| &t.0)) => match regex_end(bytes, i) {
-                Some(end) => {
-                    out.push((Tok::Regex(text[i..end].to_owned()), start));
-                    i = end;
-                }
-                None => {
-                    out.push((Tok::Punct('/'), start));
-                    i += 1;
-                }
-            },
             b'"' | b'\'' | b'`' => {
                 i += 1;
                 let mut value = String::new();
@@ -104,216 +90,6 @@ pub fn tokenize(text: &str) -> Result<Vec<(Tok, usize)>, usize> {
         }
     }
     Ok(out)
-}
-
-/// Whether a `/` after `previous` starts a regular expression (an operand
-/// is expected) rather than a division.
-fn operand_expected(previous: Option<&Tok>) -> bool {
-    match previous {
-        None => true,
-        Some(Tok::Punct(c)) => "(,=:[!&|?{};+-*%<>~^".contains(*c),
-        Some(Tok::Ident(word)) => matches!(
-            word.as_str(),
-            "return"
-                | "typeof"
-                | "case"
-                | "do"
-                | "else"
-                | "in"
-                | "of"
-                | "new"
-                | "delete"
-                | "void"
-                | "throw"
-                | "instanceof"
-                | "yield"
-                | "await"
-        ),
-        _ => false,
-    }
-}
-
-/// End of a regular expression literal starting at `/`: past its closing
-/// `/` (outside a `[...]` class) and flags; `None` if the line ends first.
-fn regex_end(bytes: &[u8], start: usize) -> Option<usize> {
-    let mut i = start + 1;
-    let mut class = false;
-    loop {
-        match *bytes.get(i)? {
-            b'\n' => return None,
-            b'\\' => i += 1,
-            b'[' => class = true,
-            b']' => class = false,
-            b'/' if !class => break,
-            _ => {}
-        }
-        i += 1;
-    }
-    i += 1;
-    while bytes.get(i).is_some_and(u8::is_ascii_alphabetic) {
-        i += 1;
-    }
-    Some(i)
-}
-
-/// Start indices of the arguments of the call whose `(` is at `open`, up
-/// to its `)`.
-pub fn arguments(tokens: &[(Tok, usize)], open: usize) -> Vec<usize> {
-    let mut starts = Vec::new();
-    if tokens.get(open).map(|t| &t.0) != Some(&Tok::Punct('(')) {
-        return starts;
-    }
-    let mut depth = 0usize;
-    let mut expect = true;
-    for (i, (tok, _)) in tokens.iter().enumerate().skip(open + 1) {
-        match tok {
-            Tok::Punct(')' | ']' | '}') if depth == 0 => break,
-            Tok::Punct(')' | ']' | '}') => depth -= 1,
-            Tok::Punct(',') if depth == 0 => {
-                expect = true;
-                continue;
-            }
-            _ => {}
-        }
-        if expect {
-            starts.push(i);
-            expect = false;
-        }
-        if matches!(tok, Tok::Punct('(' | '[' | '{')) {
-            depth += 1;
-        }
-    }
-    starts
-}
-
-/// A name a module's export is bound to in this file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Binding {
-    /// Local name.
-    pub local: String,
-    /// Module specifier, `node:` dropped (`http`, `undici`).
-    pub module: String,
-    /// Export: a name, `default`, or `*` for the module object.
-    pub export: String,
-}
-
-/// The bindings of `import` declarations and `require()` calls:
-/// `import http from 'http'`, `import * as http from 'node:http'`,
-/// `import { Agent as A } from 'undici'`, `const http = require('http')`,
-/// `const { Agent } = require('undici')`, `const A = require('x').B`.
-pub fn bindings(tokens: &[(Tok, usize)]) -> Vec<Binding> {
-    let ident = |i: usize| match tokens.get(i).map(|t| &t.0) {
-        Some(Tok::Ident(name)) => Some(name.as_str()),
-        _ => None,
-    };
-    let punct = |i: usize, c: char| tokens.get(i).map(|t| &t.0) == Some(&Tok::Punct(c));
-    let module_of = |s: &str| s.strip_prefix("node:").unwrap_or(s).to_owned();
-    let mut found = Vec::new();
-    for (i, (tok, _)) in tokens.iter().enumerate() {
-        match tok {
-            Tok::Ident(word) if word == "import" && !punct(i + 1, '(') => {
-                // The clause up to `from 'module'`.
-                let Some(from) = (i + 1..tokens.len())
-                    .take_while(|&j| !punct(j, ';'))
-                    .find(|&j| ident(j) == Some("from"))
-                else {
-                    continue;
-                };
-                let Some(Tok::Str(module)) = tokens.get(from + 1).map(|t| &t.0) else {
-                    continue;
-                };
-                let module = module_of(module);
-                let mut j = i + 1;
-                if ident(j) == Some("type") && ident(j + 1) != Some("from") && !punct(j + 1, ',') {
-                    continue;
-                }
-                let mut braces = false;
-                while j < from {
-                    match (&tokens[j].0, ident(j + 1), ident(j + 2)) {
-                        (Tok::Punct('{'), ..) => braces = true,
-                        (Tok::Punct('}'), ..) => braces = false,
-                        (Tok::Punct('*'), Some("as"), Some(local)) => {
-                            found.push(Binding {
-                                local: local.to_owned(),
-                                module: module.clone(),
-                                export: "*".into(),
-                            });
-                            j += 2;
-                        }
-                        (Tok::Ident(name), Some("as"), Some(local)) if braces => {
-                            found.push(Binding {
-                                local: local.to_owned(),
-                                module: module.clone(),
-                                export: name.clone(),
-                            });
-                            j += 2;
-                        }
-                        (Tok::Ident(name), ..) if name != "type" || punct(j + 1, ',') => {
-                            found.push(Binding {
-                                local: name.clone(),
-                                module: module.clone(),
-                                export: if braces {
-                                    name.clone()
-                                } else {
-                                    "default".into()
-                                },
-                            });
-                        }
-                        _ => {}
-                    }
-                    j += 1;
-                }
-            }
-            Tok::Ident(word) if word == "require" && punct(i + 1, '(') && punct(i + 3, ')') => {
-                let Some(Tok::Str(module)) = tokens.get(i + 2).map(|t| &t.0) else {
-                    continue;
-                };
-                let module = module_of(module);
-                let member = if punct(i + 4, '.') {
-                    ident(i + 5)
-                } else {
-                    None
-                };
-                if i < 2 || !punct(i - 1, '=') {
-                    continue;
-                }
-                if let Some(local) = ident(i - 2) {
-                    found.push(Binding {
-                        local: local.to_owned(),
-                        module,
-                        export: member.unwrap_or("default").to_owned(),
-                    });
-                } else if punct(i - 2, '}') {
-                    // `{ a, b: c } = require(...)`: back to the `{`.
-                    let Some(open) = (0..i - 2).rev().find(|&j| punct(j, '{')) else {
-                        continue;
-                    };
-                    let mut j = open + 1;
-                    while j < i - 2 {
-                        if let Some(name) = ident(j) {
-                            let local = if punct(j + 1, ':') {
-                                ident(j + 2)
-                            } else {
-                                Some(name)
-                            };
-                            if let Some(local) = local {
-                                found.push(Binding {
-                                    local: local.to_owned(),
-                                    module: module.clone(),
-                                    export: name.to_owned(),
-                                });
-                            }
-                            j += if punct(j + 1, ':') { 3 } else { 1 };
-                        } else {
-                            j += 1;
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    found
 }
 
 /// A property value of an object literal.
@@ -434,7 +210,6 @@ fn describe(tokens: &[(Tok, usize)]) -> String {
             Tok::Ident(s) => s.clone(),
             Tok::Str(s) => format!("'{s}'"),
             Tok::Num(n) => n.to_string(),
-            Tok::Regex(r) => r.clone(),
             Tok::Punct(c) => c.to_string(),
         })
         .collect::<Vec<_>>()
@@ -457,50 +232,6 @@ mod tests {
         assert_eq!(props[2].value, JsValue::Expr("1000 * 30".into()));
         assert!(matches!(props[3].value, JsValue::Object(_)));
         assert_eq!(props[4].value, JsValue::Str("a${b}".into()));
-    }
-
-    #[test]
-    fn regexes_arguments_and_bindings() {
-        let src = "import http, { Agent as HttpAgent } from 'node:http';\nimport * as undici from \"undici\";\nimport type { Pool } from 'pg';\nconst ka = require('agentkeepalive');\nconst { Agent, Pool: UPool } = require('undici');\nconst Https = require('agentkeepalive').HttpsAgent;\nconst quote = /[\"'/]+/g, half = total / 2;\nf(a, g(b, c), { d: 1 }, [e]);\n";
-        let tokens = tokenize(src).unwrap();
-        assert!(
-            tokens
-                .iter()
-                .any(|t| t.0 == Tok::Regex("/[\"'/]+/g".into()))
-        );
-        assert!(tokens.iter().any(|t| t.0 == Tok::Ident("half".into())));
-        let bound = bindings(&tokens);
-        let found: Vec<(&str, &str, &str)> = bound
-            .iter()
-            .map(|b| (b.local.as_str(), b.module.as_str(), b.export.as_str()))
-            .collect();
-        assert_eq!(
-            found,
-            [
-                ("http", "http", "default"),
-                ("HttpAgent", "http", "Agent"),
-                ("undici", "undici", "*"),
-                ("ka", "agentkeepalive", "default"),
-                ("Agent", "undici", "Agent"),
-                ("UPool", "undici", "Pool"),
-                ("Https", "agentkeepalive", "HttpsAgent"),
-            ]
-        );
-        let call = tokens
-            .iter()
-            .position(|t| t.0 == Tok::Ident("f".into()))
-            .unwrap();
-        let starts = arguments(&tokens, call + 1);
-        let firsts: Vec<&Tok> = starts.iter().map(|&i| &tokens[i].0).collect();
-        assert_eq!(
-            firsts,
-            [
-                &Tok::Ident("a".into()),
-                &Tok::Ident("g".into()),
-                &Tok::Punct('{'),
-                &Tok::Punct('[')
-            ]
-        );
     }
 
     #[test]

@@ -5,9 +5,8 @@ use crate::pools::Pool;
 declare_rule! {
     /// ## What it does
     /// Flags a database client configuration (Rails database.yml,
-    /// Spring/HikariCP, PgBouncer, Sequelize/Knex JSON, node-postgres
-    /// `Pool`) that sets no statement / query timeout, so the server's
-    /// default of none applies.
+    /// Spring/HikariCP, PgBouncer, Sequelize/Knex JSON) that sets no
+    /// statement / query timeout, so the server's default of none applies.
     ///
     /// ## Why is this bad?
     /// A runaway query (a missing index, a lock wait) then runs for minutes,
@@ -83,7 +82,7 @@ mod tests {
     }
 
     #[test]
-    fn rule_on_pgbouncer_and_node_pools() {
+    fn rule_on_pgbouncer_and_knex_json() {
         let tester = Tester::new(crate::Plugin);
         tester.test_rule(
             &DATABASE_WITHOUT_STATEMENT_TIMEOUT,
@@ -93,12 +92,12 @@ mod tests {
         );
         tester.test_rule(
             &DATABASE_WITHOUT_STATEMENT_TIMEOUT,
-            "src/db.ts",
+            "knexfile.json",
             &[
-                "const { Pool } = require('pg');\nnew Pool({ max: 10, statement_timeout: 5000 })",
-                "export const x = 1;",
+                r#"{"client": "pg", "connection": {"statement_timeout": 5000}}"#,
+                r#"{"client": "mysql2"}"#,
             ],
-            &["import { Pool } from 'pg';\nnew Pool({ max: 10 })"],
+            &[r#"{"client": "pg", "pool": {"max": 10}}"#],
         );
     }
 }
