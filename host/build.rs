@@ -5,6 +5,8 @@ use std::env;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use sha2::{Digest, Sha256};
+
 /// Built-in analyzers: `plugins/<name>`, package `perfwarden-plugin-<name>`.
 const BUILTINS: &[&str] = &["configs", "loadtest", "nodejs", "sql", "wordpress"];
 
@@ -31,14 +33,18 @@ fn main() {
         perfwarden_wasm_build::build_components(&root, &package_refs, &target_dir, &watch)
     };
 
+    // The hashes key the compile cache: computed here, a run need not hash
+    // megabytes of embedded components before it can look them up.
     let mut code = String::from(
-        "/// Built-in analyzers embedded at build time: `(name, component bytes)`.\npub static BUILTINS: &[(&str, &[u8])] = &[\n",
+        "/// Built-in analyzers embedded at build time.\npub static BUILTINS: &[super::BuiltinComponent] = &[\n",
     );
     for (name, path) in BUILTINS.iter().zip(&components) {
+        let bytes = std::fs::read(path).expect("read the built component");
         writeln!(
             code,
-            "    ({name:?}, include_bytes!({:?})),",
-            path.display().to_string()
+            "    super::BuiltinComponent {{ name: {name:?}, wasm: include_bytes!({:?}), sha256: \"{:x}\" }},",
+            path.display().to_string(),
+            Sha256::digest(&bytes)
         )
         .expect("write to String");
     }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use perfwarden::discovery::{self, DiscoveryConfig, glob_set};
-use perfwarden::registry::{builtin_components, sha256_hex};
+use perfwarden::registry::builtin_components;
 use perfwarden::runtime::{Limits, Offered, Runtime};
 use perfwarden_sdk::Analyzer;
 use perfwarden_sdk::testing::Tester;
@@ -68,11 +68,10 @@ fn bench_plugin<A: Analyzer + Default>(c: &mut Criterion, name: &str, input: &st
         return;
     }
     let bytes: u64 = files.iter().map(|(_, size)| size).sum();
-    let wasm = builtin_components()
+    let builtin = builtin_components()
         .iter()
-        .find(|(n, _)| *n == name)
-        .expect("built-in")
-        .1;
+        .find(|b| b.name == name)
+        .expect("built-in");
     // A large corpus legitimately yields more than a project's default
     // output caps; the bench measures analysis, not the caps.
     let limits = Limits {
@@ -83,7 +82,9 @@ fn bench_plugin<A: Analyzer + Default>(c: &mut Criterion, name: &str, input: &st
         ..Limits::default()
     };
     let runtime = Runtime::new(limits, None).expect("runtime");
-    let compiled = runtime.compile(wasm, &sha256_hex(wasm)).expect("compile");
+    let compiled = runtime
+        .compile(builtin.wasm, builtin.sha256)
+        .expect("compile");
     let offered = Arc::new(Offered {
         root: dir.to_path_buf(),
         paths: files.iter().map(|(p, _)| p.clone()).collect(),

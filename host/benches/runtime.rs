@@ -63,7 +63,7 @@ fn instantiate_and_call(c: &mut Criterion) {
 fn components() -> Vec<(String, Vec<u8>)> {
     let mut all: Vec<(String, Vec<u8>)> = builtin_components()
         .iter()
-        .map(|(name, wasm)| ((*name).to_owned(), wasm.to_vec()))
+        .map(|builtin| (builtin.name.to_owned(), builtin.wasm.to_vec()))
         .collect();
     all.push(("noop".into(), noop_component()));
     all

@@ -44,8 +44,7 @@ pub struct Plugin {
 }
 
 impl Plugin {
-    fn new(source: PluginSource, wasm: Cow<'static, [u8]>) -> Self {
-        let sha256 = sha256_hex(&wasm);
+    fn new(source: PluginSource, wasm: Cow<'static, [u8]>, sha256: String) -> Self {
         let api_version = api_version(&wasm).ok().flatten();
         Self {
             source,
@@ -141,7 +140,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn load(user: &[PluginEntry]) -> Result<Vec<Arc<Plugin>>, RegistryError> {
     let mut plugins: Vec<Arc<Plugin>> = builtins::BUILTINS
         .iter()
-        .map(|(_, wasm)| Arc::new(Plugin::new(PluginSource::Builtin, Cow::Borrowed(*wasm))))
+        .map(|builtin| {
+            Arc::new(Plugin::new(
+                PluginSource::Builtin,
+                Cow::Borrowed(builtin.wasm),
+                builtin.sha256.to_owned(),
+            ))
+        })
         .collect();
     for entry in user {
         plugins.push(Arc::new(load_user(&entry.path, entry.sha256.as_deref())?));
@@ -155,7 +160,12 @@ fn load_user(path: &PathBuf, pinned: Option<&str>) -> Result<Plugin, RegistryErr
         path: display.clone(),
         source,
     })?;
-    let plugin = Plugin::new(PluginSource::File(display.clone()), Cow::Owned(wasm));
+    let sha256 = sha256_hex(&wasm);
+    let plugin = Plugin::new(
+        PluginSource::File(display.clone()),
+        Cow::Owned(wasm),
+        sha256,
+    );
     if let Some(expected) = pinned {
         let expected = expected.trim().to_ascii_lowercase();
         if expected != plugin.sha256 {
@@ -169,14 +179,33 @@ fn load_user(path: &PathBuf, pinned: Option<&str>) -> Result<Plugin, RegistryErr
     Ok(plugin)
 }
 
-/// The embedded built-ins: `(name, component bytes)`, in load order.
-pub fn builtin_components() -> &'static [(&'static str, &'static [u8])] {
+/// A built-in analyzer embedded in the binary.
+#[derive(Debug)]
+pub struct BuiltinComponent {
+    /// Its crate's name under `plugins/`.
+    pub name: &'static str,
+    /// The component.
+    pub wasm: &'static [u8],
+    /// sha256 of `wasm`, lowercase hex, computed at build time.
+    pub sha256: &'static str,
+}
+
+/// The embedded built-ins, in load order.
+pub fn builtin_components() -> &'static [BuiltinComponent] {
     builtins::BUILTINS
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builtin_hashes_are_those_of_their_bytes() {
+        assert!(!builtin_components().is_empty());
+        for builtin in builtin_components() {
+            assert_eq!(builtin.sha256, sha256_hex(builtin.wasm), "{}", builtin.name);
+        }
+    }
 
     #[test]
     fn pinned_hash_mismatch_is_refused() {
