@@ -6,6 +6,7 @@ use std::io::BufRead;
 use quick_xml::events::{BytesStart, Event};
 use serde_json::Value;
 
+use super::records::Records;
 use super::{line_of, number, parse_datetime_ms};
 use crate::endpoints::EndpointNames;
 use crate::histogram::Interpolation;
@@ -85,42 +86,33 @@ pub fn parse_csv(
         .unwrap_or("")
         .trim_matches('"');
     let has_header = timestamp_ms(first_field).is_none();
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(has_header)
-        .flexible(true)
-        .from_reader(reader);
+    let mut records = Records::new(reader, delimiter);
+    let read_failed = |err: std::io::Error| format!("read failed: {err}");
     let columns = if has_header {
-        let headers = csv
-            .headers()
-            .map_err(|err| format!("invalid JTL header: {err}"))?;
-        Columns::from_names(headers.iter())
+        if !records.advance().map_err(read_failed)? {
+            return Err("empty JTL".into());
+        }
+        let names: Vec<String> = records
+            .iter()
+            .map(|name| String::from_utf8_lossy(name).into_owned())
+            .collect();
+        Columns::from_names(names.iter().map(String::as_str))
             .ok_or("JTL header lacks the `elapsed` or `label` column")?
     } else {
         Columns::from_names(DEFAULT_COLUMNS.into_iter())
             .ok_or("default JTL columns are incomplete")?
     };
     let mut agg = Aggregator::new(SOURCE, Interpolation::Weibull, names);
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match csv.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(err) => {
-                let line = err.position().map_or(0, |p| p.line() as u32);
-                agg.skip(line, format!("invalid CSV: {err}"));
-                continue;
-            }
-        }
-        let line = record.position().map_or(0, |p| p.line() as u32);
+    while records.advance().map_err(read_failed)? {
+        let line = records.line();
         // Fields stay bytes: numbers and flags need no UTF-8 check.
-        let field = |i: Option<usize>| i.and_then(|i| record.get(i)).map(<[u8]>::trim_ascii);
+        let field = |i: Option<usize>| i.and_then(|i| records.get(i)).map(<[u8]>::trim_ascii);
         let Some(elapsed) = field(Some(columns.elapsed)).and_then(number_of) else {
             agg.skip(line, "`elapsed` is not a number");
             continue;
         };
         let sample = Sample {
-            endpoint: record
+            endpoint: records
                 .get(columns.label)
                 .and_then(|b| std::str::from_utf8(b).ok())
                 .unwrap_or(""),
@@ -143,7 +135,7 @@ pub fn parse_csv(
                 .map(|e| e as u64),
             line,
         };
-        let message = columns.message.and_then(|i| record.get(i));
+        let message = columns.message.and_then(|i| records.get(i));
         if message.is_some_and(|m| m.starts_with(TRANSACTION_MESSAGE.as_bytes())) {
             agg.add_parent(&sample);
         } else {

@@ -5,6 +5,7 @@ pub mod jmeter;
 pub mod k6;
 pub mod locust;
 pub mod metrics;
+mod records;
 pub mod summary;
 
 use std::io::{self, BufRead, BufReader, Read};
