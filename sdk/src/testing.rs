@@ -27,11 +27,63 @@
 //! Tester::new(A).test_rule(&TODO_MARKER, "a.txt", &["done"], &["TODO: later"]);
 //! let out = Tester::new(A).run(&[("a.txt", "TODO"), ("b.txt", "ok")]);
 //! assert_eq!(out.findings.len(), 1);
+//! // Compare what was reported where in one assertion (no span here: line 0).
+//! assert_eq!(perfwarden_sdk::testing::finding_lines(&out), [("T1", "", 0)]);
 //! ```
 
 use std::collections::BTreeMap;
 
-use crate::{Analyzer, Artifact, Config, Context, Output, Rule};
+use crate::{Analyzer, Artifact, Confidence, Config, Context, Output, Rule, Span};
+
+/// `(message, line)` of every note, in the order reported; a note without a
+/// location has line 0.
+///
+/// ```
+/// # use perfwarden_sdk::{Output, Span, testing::note_lines};
+/// let mut out = Output::default();
+/// out.note("app.yml: `ttl` is templated", Some(Span::line("app.yml", 4)));
+/// out.note("no config found", None);
+/// assert_eq!(note_lines(&out), [("app.yml: `ttl` is templated", 4), ("no config found", 0)]);
+/// ```
+pub fn note_lines(output: &Output) -> Vec<(&str, u32)> {
+    output
+        .notes
+        .iter()
+        .map(|n| (n.message.as_str(), n.span.as_ref().map_or(0, |s| s.line)))
+        .collect()
+}
+
+/// `(rule, path, line)` of every finding, in the order reported; a finding
+/// without a location has path `""` and line 0.
+pub fn finding_lines(output: &Output) -> Vec<(&'static str, &str, u32)> {
+    output
+        .findings
+        .iter()
+        .map(|f| {
+            let (path, line) = located(f.span.as_ref());
+            (f.rule, path, line)
+        })
+        .collect()
+}
+
+/// `(rule, path, line, confidence)` of every finding, in the order reported;
+/// a finding without a location has path `""` and line 0.
+pub fn finding_lines_with_confidence(
+    output: &Output,
+) -> Vec<(&'static str, &str, u32, Confidence)> {
+    output
+        .findings
+        .iter()
+        .map(|f| {
+            let (path, line) = located(f.span.as_ref());
+            (f.rule, path, line, f.confidence)
+        })
+        .collect()
+}
+
+fn located(span: Option<&Span>) -> (&str, u32) {
+    span.map_or(("", 0), |s| (s.path.as_str(), s.line))
+}
 
 /// Runs an analyzer natively on in-memory files.
 #[derive(Debug)]

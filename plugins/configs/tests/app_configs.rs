@@ -3,35 +3,17 @@
 //! names and labels the policy judges (`pool.*` by `resource`, `cache.ttl`
 //! by `data_class`) and the cache name the report's cache view shows.
 
-use std::path::Path;
+mod common;
 
-use perfwarden_plugin_configs::Plugin;
-use perfwarden_sdk::testing::Tester;
-use perfwarden_sdk::{Confidence, Metric, Output};
-
-macro_rules! fixture {
-    ($name:literal) => {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/", $name)
-    };
-}
-
-fn run(files: &[(&str, &str)]) -> Output {
-    let paths: Vec<(&str, &Path)> = files.iter().map(|(n, p)| (*n, Path::new(*p))).collect();
-    Tester::new(Plugin).run_files(&paths)
-}
-
-fn metric<'a>(out: &'a Output, name: &str, labels: &[(&str, &str)]) -> &'a Metric {
-    out.metrics
-        .iter()
-        .find(|m| m.name == name && labels.iter().all(|(k, v)| m.label_value(k) == Some(*v)))
-        .unwrap_or_else(|| panic!("no {name} {labels:?} in {:#?}", out.metrics))
-}
+use common::{metric, run};
+use perfwarden_sdk::Confidence;
+use perfwarden_sdk::testing::{finding_lines, finding_lines_with_confidence, note_lines};
 
 #[test]
 fn spring_redis_and_http_client_pools() {
     let out = run(&[(
         "src/main/resources/application.yml",
-        fixture!("spring/application.yml"),
+        "spring/application.yml",
     )]);
     let redis = [("resource", "redis"), ("client", "spring:lettuce")];
     assert_eq!(metric(&out, "pool.max", &redis).value, 16.0);
@@ -62,7 +44,7 @@ fn spring_redis_and_http_client_pools() {
 fn spring_cache_ttls_per_cache_and_profile() {
     let out = run(&[(
         "src/main/resources/application.yml",
-        fixture!("spring/application.yml"),
+        "spring/application.yml",
     )]);
     let ttls: Vec<(&str, Option<&str>, f64)> = out
         .metrics
@@ -99,12 +81,9 @@ fn spring_cache_ttls_per_cache_and_profile() {
 #[test]
 fn node_config_caches_and_redis_pools() {
     let out = run(&[
-        ("config/default.json", fixture!("app/config/default.json")),
-        (
-            "config/production.yml",
-            fixture!("app/config/production.yml"),
-        ),
-        ("config/cable.yml", fixture!("app/config/cable.yml")),
+        ("config/default.json", "app/config/default.json"),
+        ("config/production.yml", "app/config/production.yml"),
+        ("config/cable.yml", "app/config/cable.yml"),
     ]);
     assert!(out.notes.is_empty(), "{:#?}", out.notes);
     // One effective production pool: each setting from the file that decides it.
@@ -166,16 +145,8 @@ fn node_config_caches_and_redis_pools() {
     );
     assert_eq!(ttl("activity-feed").value, 0.0);
 
-    let found: Vec<(&str, &str, u32, Confidence)> = out
-        .findings
-        .iter()
-        .map(|f| {
-            let span = f.span.as_ref().unwrap();
-            (f.rule, span.path.as_str(), span.line, f.confidence)
-        })
-        .collect();
     assert_eq!(
-        found,
+        finding_lines_with_confidence(&out),
         [("CFG011", "config/production.yml", 11, Confidence::High)]
     );
 }
@@ -185,19 +156,19 @@ fn node_config_production_is_merged_before_it_is_judged() {
     let out = run(&[
         (
             "services/api/config/default.yml",
-            fixture!("node-config/config/default.yml"),
+            "node-config/config/default.yml",
         ),
         (
             "services/api/config/production.json",
-            fixture!("node-config/config/production.json"),
+            "node-config/config/production.json",
         ),
         (
             "services/api/config/custom-environment-variables.json",
-            fixture!("node-config/config/custom-environment-variables.json"),
+            "node-config/config/custom-environment-variables.json",
         ),
         (
             "services/api/config/test.json",
-            fixture!("node-config/config/test.json"),
+            "node-config/config/test.json",
         ),
     ]);
     let ttls: Vec<(&str, f64, &str, u32)> = out
@@ -239,27 +210,14 @@ fn node_config_production_is_merged_before_it_is_judged() {
             "services/api/config/default.yml < services/api/config/production.json < services/api/config/custom-environment-variables.json"
         )
     );
-    let found: Vec<(&str, &str, u32)> = out
-        .findings
-        .iter()
-        .map(|f| {
-            let span = f.span.as_ref().unwrap();
-            (f.rule, span.path.as_str(), span.line)
-        })
-        .collect();
     // test.json's `product-list` without a TTL does not run in production.
     assert_eq!(
-        found,
+        finding_lines(&out),
         [("CFG011", "services/api/config/production.json", 6)]
     );
     // The sessions TTL comes from SESSION_TTL when it is set.
-    let notes: Vec<(&str, u32)> = out
-        .notes
-        .iter()
-        .map(|n| (n.message.as_str(), n.span.as_ref().unwrap().line))
-        .collect();
     assert_eq!(
-        notes,
+        note_lines(&out),
         [(
             "services/api/config/custom-environment-variables.json: `ttl` is placeholder-templated (`${SESSION_TTL}`): its value is set at deploy time and is not guessed",
             5
@@ -279,7 +237,7 @@ fn node_config_production_is_merged_before_it_is_judged() {
 fn spring_cloud_gateway_pool_and_timeouts() {
     let out = run(&[(
         "gateway/src/main/resources/application.yml",
-        fixture!("spring/gateway.yml"),
+        "spring/gateway.yml",
     )]);
     assert!(out.notes.is_empty(), "{:#?}", out.notes);
     let gateway = [

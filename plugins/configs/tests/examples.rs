@@ -1,66 +1,47 @@
 //! The example project's configs (examples/config) give the findings and
 //! metrics the README's walkthrough describes.
 
-use std::path::Path;
+mod common;
 
-use perfwarden_plugin_configs::Plugin;
-use perfwarden_sdk::testing::Tester;
-use perfwarden_sdk::{Metric, Output};
-
-macro_rules! example {
-    ($name:literal) => {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/config/", $name)
-    };
-}
+use perfwarden_sdk::Output;
+use perfwarden_sdk::testing::finding_lines;
 
 fn run() -> Output {
-    let files = [
-        ("examples/config/redis.conf", example!("redis.conf")),
-        ("examples/config/nginx.conf", example!("nginx.conf")),
-        (
-            "examples/config/conf.d/shop-api.conf",
-            example!("conf.d/shop-api.conf"),
-        ),
-        ("examples/config/database.yml", example!("database.yml")),
-        ("examples/config/pgbouncer.ini", example!("pgbouncer.ini")),
-        ("examples/config/.env", example!(".env")),
-    ];
-    let paths: Vec<(&str, &Path)> = files.iter().map(|(n, p)| (*n, Path::new(*p))).collect();
-    Tester::new(Plugin).run_files(&paths)
+    common::run_in(
+        "../../examples/config",
+        &[
+            ("examples/config/redis.conf", "redis.conf"),
+            ("examples/config/nginx.conf", "nginx.conf"),
+            (
+                "examples/config/conf.d/shop-api.conf",
+                "conf.d/shop-api.conf",
+            ),
+            ("examples/config/database.yml", "database.yml"),
+            ("examples/config/pgbouncer.ini", "pgbouncer.ini"),
+            ("examples/config/.env", ".env"),
+        ],
+    )
 }
 
 fn value(out: &Output, name: &str, labels: &[(&str, &str)]) -> f64 {
-    out.metrics
-        .iter()
-        .find(|m: &&Metric| {
-            m.name == name && labels.iter().all(|(k, v)| m.label_value(k) == Some(*v))
-        })
-        .unwrap_or_else(|| panic!("no {name} {labels:?} in {:#?}", out.metrics))
-        .value
+    common::metric(out, name, labels).value
 }
 
 #[test]
 fn example_findings() {
     let out = run();
-    let mut found: Vec<(&str, String, u32)> = out
-        .findings
-        .iter()
-        .map(|f| {
-            let span = f.span.as_ref().unwrap();
-            (f.rule, span.path.clone(), span.line)
-        })
-        .collect();
+    let mut found = finding_lines(&out);
     found.sort();
     assert_eq!(
         found,
         [
-            ("CFG002", "examples/config/redis.conf".into(), 10),
-            ("CFG004", "examples/config/conf.d/shop-api.conf".into(), 18),
-            ("CFG006", "examples/config/conf.d/shop-api.conf".into(), 26),
-            ("CFG007", "examples/config/conf.d/shop-api.conf".into(), 33),
-            ("CFG008", "examples/config/nginx.conf".into(), 23),
+            ("CFG002", "examples/config/redis.conf", 10),
+            ("CFG004", "examples/config/conf.d/shop-api.conf", 18),
+            ("CFG006", "examples/config/conf.d/shop-api.conf", 26),
+            ("CFG007", "examples/config/conf.d/shop-api.conf", 33),
+            ("CFG008", "examples/config/nginx.conf", 23),
             // The production mapping starts on its first key, after `production:`.
-            ("CFG009", "examples/config/database.yml".into(), 19),
+            ("CFG009", "examples/config/database.yml", 19),
         ]
     );
 }

@@ -4,44 +4,31 @@
 //! Helm chart whose values decide part of the config. Each server is
 //! judged where its settings are written in the manifests.
 
-use std::path::Path;
+mod common;
 
 use perfwarden_plugin_configs::Plugin;
-use perfwarden_sdk::testing::Tester;
+use perfwarden_sdk::testing::{Tester, finding_lines_with_confidence, note_lines};
 use perfwarden_sdk::{Confidence, Output};
 
-macro_rules! fixture {
-    ($name:literal) => {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/k8s/", $name)
-    };
-}
-
 fn run() -> Output {
-    let files = [
-        ("deploy/k8s/redis-cache.yaml", fixture!("redis-cache.yaml")),
-        ("deploy/k8s/workers.yaml", fixture!("workers.yaml")),
-        (
-            "deploy/chart/templates/redis.yaml",
-            fixture!("chart/templates/redis.yaml"),
-        ),
-    ];
-    let paths: Vec<(&str, &Path)> = files.iter().map(|(n, p)| (*n, Path::new(*p))).collect();
-    Tester::new(Plugin).run_files(&paths)
+    common::run_in(
+        "tests/fixtures/k8s",
+        &[
+            ("deploy/k8s/redis-cache.yaml", "redis-cache.yaml"),
+            ("deploy/k8s/workers.yaml", "workers.yaml"),
+            (
+                "deploy/chart/templates/redis.yaml",
+                "chart/templates/redis.yaml",
+            ),
+        ],
+    )
 }
 
 #[test]
 fn servers_are_judged_at_their_manifest_lines() {
     let out = run();
-    let found: Vec<(&str, &str, u32, Confidence)> = out
-        .findings
-        .iter()
-        .map(|f| {
-            let span = f.span.as_ref().unwrap();
-            (f.rule, span.path.as_str(), span.line, f.confidence)
-        })
-        .collect();
     assert_eq!(
-        found,
+        finding_lines_with_confidence(&out),
         [
             // The ConfigMap's redis.conf, mounted over the image's config directory.
             (
@@ -63,13 +50,8 @@ fn servers_are_judged_at_their_manifest_lines() {
 #[test]
 fn helm_values_are_noted_not_judged() {
     let out = run();
-    let notes: Vec<(&str, u32)> = out
-        .notes
-        .iter()
-        .map(|n| (n.message.as_str(), n.span.as_ref().map_or(0, |s| s.line)))
-        .collect();
     assert_eq!(
-        notes,
+        note_lines(&out),
         [
             (
                 "deploy/chart/templates/redis.yaml: `{{- . | nindent 4 }}` inserts directives at deploy time: settings made before it are not known",
@@ -85,7 +67,7 @@ fn helm_values_are_noted_not_judged() {
 
 #[test]
 fn a_config_map_without_its_workload_is_a_config_of_its_own() {
-    let text = std::fs::read_to_string(fixture!("redis-cache.yaml")).unwrap();
+    let text = std::fs::read_to_string(common::fixture("k8s/redis-cache.yaml")).unwrap();
     let config_map = text.split("---").next().unwrap();
     let out = Tester::new(Plugin).run(&[("k8s/redis-cache-config.yaml", config_map)]);
     let found: Vec<(&str, u32)> = out

@@ -4,46 +4,29 @@
 //! bare image) and a Procfile. Each server is assembled the way Redis
 //! reads it and judged once.
 
-use std::path::Path;
+mod common;
 
-use perfwarden_plugin_configs::Plugin;
-use perfwarden_sdk::testing::Tester;
+use perfwarden_sdk::testing::{finding_lines_with_confidence, note_lines};
 use perfwarden_sdk::{Confidence, Output};
 
-macro_rules! fixture {
-    ($name:literal) => {
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/redis/launch/",
-            $name
-        )
-    };
-}
-
 fn run() -> Output {
-    let files = [
-        ("ops/start-redis.sh", fixture!("start-redis.sh")),
-        ("ops/Dockerfile", fixture!("Dockerfile")),
-        ("ops/redis.conf", fixture!("redis.conf")),
-        ("ops/conf.d/memory.conf", fixture!("conf.d/memory.conf")),
-        ("ops/docker-compose.yml", fixture!("docker-compose.yml")),
-        ("Procfile", fixture!("Procfile")),
-    ];
-    let paths: Vec<(&str, &Path)> = files.iter().map(|(n, p)| (*n, Path::new(*p))).collect();
-    Tester::new(Plugin).run_files(&paths)
+    common::run_in(
+        "tests/fixtures/redis/launch",
+        &[
+            ("ops/start-redis.sh", "start-redis.sh"),
+            ("ops/Dockerfile", "Dockerfile"),
+            ("ops/redis.conf", "redis.conf"),
+            ("ops/conf.d/memory.conf", "conf.d/memory.conf"),
+            ("ops/docker-compose.yml", "docker-compose.yml"),
+            ("Procfile", "Procfile"),
+        ],
+    )
 }
 
 #[test]
 fn each_server_is_judged_where_its_settings_are_made() {
     let out = run();
-    let mut found: Vec<(&str, &str, u32, Confidence)> = out
-        .findings
-        .iter()
-        .map(|f| {
-            let span = f.span.as_ref().unwrap();
-            (f.rule, span.path.as_str(), span.line, f.confidence)
-        })
-        .collect();
+    let mut found = finding_lines_with_confidence(&out);
     found.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
     assert_eq!(
         found,
@@ -74,11 +57,7 @@ fn each_server_is_judged_where_its_settings_are_made() {
 #[test]
 fn unknown_values_are_noted_not_judged() {
     let out = run();
-    let messages: Vec<(&str, u32)> = out
-        .notes
-        .iter()
-        .map(|n| (n.message.as_str(), n.span.as_ref().map_or(0, |s| s.line)))
-        .collect();
+    let messages = note_lines(&out);
     // compose `cache` mounts redis.conf but not conf.d: its include is unknown,
     // so the missing maxmemory is not a finding.
     assert!(

@@ -2,37 +2,26 @@
 //! shared/fixtures/real/configs, see SOURCES.txt) parses, with the values
 //! the plugin extracts asserted.
 
-use std::path::Path;
+mod common;
 
-use perfwarden_plugin_configs::Plugin;
+use std::path::PathBuf;
+
+use common::metric;
 use perfwarden_plugin_configs::parse::{nginx, redis, yaml};
-use perfwarden_sdk::testing::Tester;
-use perfwarden_sdk::{Confidence, Metric, Output};
+use perfwarden_sdk::{Confidence, Output};
 
-macro_rules! fixture {
-    ($name:literal) => {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real/", $name)
-    };
-}
-
+/// Run the plugin on `(path in the project, file under tests/fixtures/real)`.
 fn run(files: &[(&str, &str)]) -> Output {
-    let paths: Vec<(&str, &Path)> = files
-        .iter()
-        .map(|(name, p)| (*name, Path::new(*p)))
-        .collect();
-    Tester::new(Plugin).run_files(&paths)
+    common::run_in("tests/fixtures/real", files)
 }
 
-fn metric<'a>(out: &'a Output, name: &str, labels: &[(&str, &str)]) -> &'a Metric {
-    out.metrics
-        .iter()
-        .find(|m| m.name == name && labels.iter().all(|(k, v)| m.label_value(k) == Some(*v)))
-        .unwrap_or_else(|| panic!("no {name} {labels:?} in {:#?}", out.metrics))
+fn fixture(name: &str) -> PathBuf {
+    common::fixture("real").join(name)
 }
 
 #[test]
 fn redis_default_conf_parses_with_redis_defaults() {
-    let text = std::fs::read_to_string(fixture!("redis_redis__redis.conf.default")).unwrap();
+    let text = std::fs::read_to_string(fixture("redis_redis__redis.conf.default")).unwrap();
     let conf = redis::parse(&text);
     assert!(conf.errors.is_empty(), "{:?}", conf.errors);
     assert_eq!(conf.lines.len(), 74);
@@ -53,7 +42,7 @@ fn redis_default_conf_parses_with_redis_defaults() {
     let logfile = conf.lines.iter().find(|l| l.name == "logfile").unwrap();
     assert_eq!(logfile.args, [""]);
 
-    let out = run(&[("redis.conf", fixture!("redis_redis__redis.conf.default"))]);
+    let out = run(&[("redis.conf", "redis_redis__redis.conf.default")]);
     let ids: Vec<&str> = out.findings.iter().map(|f| f.rule).collect();
     assert_eq!(
         ids,
@@ -68,7 +57,7 @@ fn redis_default_conf_parses_with_redis_defaults() {
 fn mastodon_database_yml_reports_templates_and_defaults() {
     let out = run(&[(
         "config/database.yml",
-        fixture!("mastodon_mastodon__config_database.yml"),
+        "mastodon_mastodon__config_database.yml",
     )]);
     // `pool: <%= ENV["DB_POOL"] || ENV['MAX_THREADS'] || 5 %>` is ERB: noted, never guessed.
     assert!(
@@ -109,7 +98,7 @@ fn mastodon_database_yml_reports_templates_and_defaults() {
 fn spring_hikari_template_values() {
     let out = run(&[(
         "src/main/resources/application.yml",
-        fixture!("wendell-dev_lazy-fast-code__resource.ftl.hikari.yml"),
+        "wendell-dev_lazy-fast-code__resource.ftl.hikari.yml",
     )]);
     let labels = [("resource", "database"), ("client", "spring:hikari")];
     let max = metric(&out, "pool.max", &labels);
@@ -127,8 +116,8 @@ fn spring_hikari_template_values() {
 
 #[test]
 fn trellis_nginx_templates_are_read_together() {
-    let conf = std::fs::read_to_string(fixture!(
-        "roots_trellis__roles_nginx_templates_nginx.conf.j2"
+    let conf = std::fs::read_to_string(fixture(
+        "roots_trellis__roles_nginx_templates_nginx.conf.j2",
     ))
     .unwrap();
     let tree = nginx::parse(&conf, true, 0).unwrap();
@@ -157,11 +146,11 @@ fn trellis_nginx_templates_are_read_together() {
     let out = run(&[
         (
             "roles/nginx/templates/nginx.conf.j2",
-            fixture!("roots_trellis__roles_nginx_templates_nginx.conf.j2"),
+            "roots_trellis__roles_nginx_templates_nginx.conf.j2",
         ),
         (
             site,
-            fixture!("roots_trellis__roles_wordpress-setup_templates_wordpress-site.conf.j2"),
+            "roots_trellis__roles_wordpress-setup_templates_wordpress-site.conf.j2",
         ),
     ]);
     // Cache valid, use_stale and lock are all set (valid and read timeout templated).
@@ -186,7 +175,7 @@ fn trellis_nginx_templates_are_read_together() {
     // Alone, the site cannot see the http level: cache findings are Low.
     let alone = run(&[(
         site,
-        fixture!("roots_trellis__roles_wordpress-setup_templates_wordpress-site.conf.j2"),
+        "roots_trellis__roles_wordpress-setup_templates_wordpress-site.conf.j2",
     )]);
     let cfg004 = alone.findings.iter().find(|f| f.rule == "CFG004").unwrap();
     assert_eq!(cfg004.confidence, Confidence::Low);
@@ -196,7 +185,7 @@ fn trellis_nginx_templates_are_read_together() {
 #[test]
 fn trellis_nginx_defaults_yaml_parses() {
     let text =
-        std::fs::read_to_string(fixture!("roots_trellis__roles_nginx_defaults_main.yml")).unwrap();
+        std::fs::read_to_string(fixture("roots_trellis__roles_nginx_defaults_main.yml")).unwrap();
     let docs = yaml::parse(&text).unwrap();
     let root = &docs[0];
     assert_eq!(

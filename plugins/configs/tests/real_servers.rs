@@ -8,12 +8,15 @@
 //!   config nginx rejects must also be reported by the plugin, and one it
 //!   accepts must parse without notes.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::fixture;
 use perfwarden_plugin_configs::Plugin;
 use perfwarden_plugin_configs::parse::redis;
 use perfwarden_plugin_configs::sources::{self, launch};
@@ -27,12 +30,6 @@ fn enabled(test: &str) -> bool {
         );
     }
     on
-}
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
 }
 
 /// A fresh directory under the system temp dir, removed on drop.

@@ -326,7 +326,7 @@ fn undici(w: &mut Walker<'_>, options: Option<&ObjectExpression<'_>>, span: Span
 #[cfg(test)]
 mod tests {
     use perfwarden_sdk::Output;
-    use perfwarden_sdk::testing::Tester;
+    use perfwarden_sdk::testing::{Tester, note_lines};
 
     use crate::Plugin;
 
@@ -344,13 +344,6 @@ mod tests {
                     m.label_value("source"),
                 )
             })
-            .collect()
-    }
-
-    fn notes(out: &Output) -> Vec<(&str, u32)> {
-        out.notes
-            .iter()
-            .map(|n| (n.message.as_str(), n.span.as_ref().unwrap().line))
             .collect()
     }
 
@@ -382,7 +375,7 @@ mod tests {
                 .all(|m| m.label_value("derivation") == Some("default"))
         );
         assert_eq!(
-            notes(&out),
+            note_lines(&out),
             [
                 (
                     "Node's `http.Agent` sets no `maxSockets`: its default, Infinity, puts no bound on connections per host (not reported as `pool.max`)",
@@ -413,7 +406,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            notes(&out),
+            note_lines(&out),
             [
                 ("undici pipelines up to 4 requests on each connection", 2),
                 (
@@ -440,7 +433,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            notes(&out),
+            note_lines(&out),
             [
                 (
                     "Node's `http.Agent` sets no `maxSockets`: its default, Infinity, puts no bound on connections per host (not reported as `pool.max`)",

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use perfwarden_plugin_nodejs::Plugin;
-use perfwarden_sdk::testing::Tester;
+use perfwarden_sdk::testing::{Tester, note_lines};
 
 #[test]
 fn node_http_agents_are_external_api_pools() {
@@ -41,13 +41,8 @@ fn node_http_agents_are_external_api_pools() {
             ("pool.idle_timeout", "undici.Agent", 10.0, 28),
         ]
     );
-    let notes: Vec<(&str, u32)> = out
-        .notes
-        .iter()
-        .map(|n| (n.message.as_str(), n.span.as_ref().unwrap().line))
-        .collect();
     assert_eq!(
-        notes,
+        note_lines(&out),
         [(
             "Node's `http.Agent` sets no `maxSockets`: its default, Infinity, puts no bound on connections per host (not reported as `pool.max`)",
             24

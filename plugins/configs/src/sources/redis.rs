@@ -431,6 +431,8 @@ pub fn servers(
 
 #[cfg(test)]
 mod tests {
+    use perfwarden_sdk::testing::note_lines;
+
     use super::*;
     use crate::sources::launch;
 
@@ -549,13 +551,8 @@ mod tests {
             ["maxmemory", "maxmemory-policy", "timeout"]
         );
         assert!(servers[0].known("tcp-keepalive"));
-        let notes: Vec<(&str, u32)> = out
-            .notes
-            .iter()
-            .map(|n| (n.message.as_str(), n.span.as_ref().unwrap().line))
-            .collect();
         assert_eq!(
-            notes,
+            note_lines(&out),
             [(
                 "charts/redis/files/redis.conf: `{{ .Values.extraConfig }}` inserts directives at deploy time: settings made before it are not known",
                 6
