@@ -5,22 +5,12 @@ use perfwarden_plugin_loadtest::Plugin;
 use perfwarden_sdk::Output;
 use perfwarden_sdk::testing::Tester;
 
+#[path = "common/metrics.rs"]
+mod metrics;
+use metrics::value;
+
 fn run(name: &str, path: &str) -> Output {
     Tester::new(Plugin).run_files(&[(name, std::path::Path::new(path))])
-}
-
-fn value(out: &Output, name: &str, labels: &[(&str, &str)]) -> f64 {
-    out.metrics
-        .iter()
-        .find(|m| {
-            m.name == name
-                && labels.iter().all(|(k, v)| m.label_value(k) == Some(v))
-                // Without an endpoint asked for, the whole run's metric.
-                && (labels.iter().any(|(k, _)| *k == "endpoint")
-                    || m.label_value("endpoint").is_none())
-        })
-        .unwrap_or_else(|| panic!("no {name} {labels:?}"))
-        .value
 }
 
 #[test]

@@ -4,8 +4,12 @@
 //! them.
 
 use perfwarden_plugin_loadtest::Plugin;
+use perfwarden_sdk::Output;
 use perfwarden_sdk::testing::Tester;
-use perfwarden_sdk::{Metric, Output};
+
+#[path = "common/metrics.rs"]
+mod metrics;
+use metrics::{find, value};
 
 macro_rules! fixture {
     ($name:literal) => {
@@ -22,22 +26,6 @@ macro_rules! fixture {
 
 fn run(file: (&str, &std::path::Path)) -> Output {
     Tester::new(Plugin).run_files(&[file])
-}
-
-/// The metric `name` whose labels include `labels`; without an `endpoint`
-/// in `labels`, the overall metric (no endpoint label).
-fn find<'a>(out: &'a Output, name: &str, labels: &[(&str, &str)]) -> Option<&'a Metric> {
-    out.metrics.iter().find(|m| {
-        m.name == name
-            && labels.iter().all(|(k, v)| m.label_value(k) == Some(v))
-            && (labels.iter().any(|(k, _)| *k == "endpoint") || m.label_value("endpoint").is_none())
-    })
-}
-
-fn value(out: &Output, name: &str, labels: &[(&str, &str)]) -> f64 {
-    find(out, name, labels)
-        .unwrap_or_else(|| panic!("no {name} {labels:?} in {:#?}", out.metrics))
-        .value
 }
 
 fn latency(out: &Output, percentile: &str) -> f64 {

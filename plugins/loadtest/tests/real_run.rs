@@ -13,6 +13,10 @@ use std::time::Duration;
 use perfwarden_plugin_loadtest::Plugin;
 use perfwarden_sdk::testing::Tester;
 
+#[path = "common/metrics.rs"]
+mod metrics;
+use metrics::value;
+
 /// Answers every request on a keep-alive connection: 200 for `/api/products`,
 /// 500 for anything else.
 fn serve(stream: TcpStream) {
@@ -178,17 +182,6 @@ fn run_k6_points_agree_with_its_own_summary() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(points.notes.is_empty(), "{:?}", points.notes);
     assert!(summary.notes.is_empty(), "{:?}", summary.notes);
-    let overall = |out: &perfwarden_sdk::Output, name: &str, labels: &[(&str, &str)]| {
-        out.metrics
-            .iter()
-            .find(|m| {
-                m.name == name
-                    && m.label_value("endpoint").is_none()
-                    && labels.iter().all(|(k, v)| m.label_value(k) == Some(v))
-            })
-            .unwrap_or_else(|| panic!("no {name} {labels:?} in {:#?}", out.metrics))
-            .value
-    };
     // About 1 000 requests: past the exact-sample limit, so the histogram's 1 %.
     for (percentile, tolerance) in [
         ("p50", 0.01),
@@ -200,8 +193,8 @@ fn run_k6_points_agree_with_its_own_summary() {
         ("max", 1e-9),
     ] {
         let labels = [("percentile", percentile)];
-        let from_points = overall(&points, "http.latency", &labels);
-        let from_k6 = overall(&summary, "http.latency", &labels);
+        let from_points = value(&points, "http.latency", &labels);
+        let from_k6 = value(&summary, "http.latency", &labels);
         let error = (from_points - from_k6).abs() / from_k6.abs().max(f64::MIN_POSITIVE);
         assert!(
             error <= tolerance,
@@ -210,13 +203,13 @@ fn run_k6_points_agree_with_its_own_summary() {
     }
     // Each VU counts its own iterations, so the number of /api/orders
     // requests (every one a 500) varies by a few: compare, do not hardcode.
-    let requests = overall(&summary, "http.requests", &[]);
+    let requests = value(&summary, "http.requests", &[]);
     assert!(requests >= 1000.0, "{requests}");
-    assert_eq!(overall(&points, "http.requests", &[]), requests);
-    let failed = overall(&summary, "http.error_rate", &[("definition", "tool")]);
+    assert_eq!(value(&points, "http.requests", &[]), requests);
+    let failed = value(&summary, "http.error_rate", &[("definition", "tool")]);
     assert!((failed - 0.2).abs() < 0.01, "{failed}");
     for definition in ["tool", "status"] {
-        let rate = overall(&points, "http.error_rate", &[("definition", definition)]);
+        let rate = value(&points, "http.error_rate", &[("definition", definition)]);
         assert!(
             (rate - failed).abs() < 1e-9,
             "{definition}: {rate} vs {failed}"

@@ -85,7 +85,7 @@ pub fn parse_csv(
         .next()
         .unwrap_or("")
         .trim_matches('"');
-    let has_header = timestamp_ms(first_field).is_none();
+    let has_header = timestamp_ms(first_field.as_bytes()).is_none();
     let mut records = Records::new(reader, delimiter);
     let read_failed = |err: std::io::Error| format!("read failed: {err}");
     let columns = if has_header {
@@ -124,9 +124,7 @@ pub fn parse_csv(
                 _ => None,
             }),
             status: field(columns.code).and_then(status_of),
-            start_ms: field(columns.timestamp).and_then(|t| {
-                number_of(t).or_else(|| parse_datetime_ms(std::str::from_utf8(t).ok()?))
-            }),
+            start_ms: field(columns.timestamp).and_then(timestamp_ms),
             count: field(columns.sample_count)
                 .and_then(number_of)
                 .map_or(1, |c| c as u64),
@@ -180,9 +178,9 @@ fn digits_value(text: &[u8]) -> Option<u64> {
 }
 
 /// Epoch ms, or a formatted timestamp (`jmeter.save.saveservice.timestamp_format`).
-fn timestamp_ms(text: &str) -> Option<f64> {
-    let text = text.trim();
-    text.parse::<f64>().ok().or_else(|| parse_datetime_ms(text))
+fn timestamp_ms(text: &[u8]) -> Option<f64> {
+    let text = text.trim_ascii();
+    number_of(text).or_else(|| parse_datetime_ms(std::str::from_utf8(text).ok()?))
 }
 
 /// An XML JTL: top-level `<httpSample>`/`<sample>` elements; nested ones
@@ -257,7 +255,7 @@ fn add_xml_sample(agg: &mut Aggregator, element: &BytesStart<'_>, line: u32) {
         elapsed_ms: elapsed,
         ok: attr(b"s").map(|s| s == "true"),
         status: attr(b"rc").and_then(|c| status_of(c.trim().as_bytes())),
-        start_ms: attr(b"ts").as_deref().and_then(timestamp_ms),
+        start_ms: attr(b"ts").and_then(|ts| timestamp_ms(ts.as_bytes())),
         count: attr(b"sc").and_then(|c| c.parse().ok()).unwrap_or(1),
         errors: attr(b"ec").and_then(|c| c.parse().ok()),
         line,
