@@ -76,6 +76,64 @@ pub fn check_statement(
     cx.issues
 }
 
+/// One statement's issues, judged against the schema as it stood, with
+/// what they depend on: the tables the statement names and the schema's
+/// mark at the time. A caller that applies more DDL afterwards asks
+/// [`Verdict::is_stale`] instead of keeping every syntax tree to judge
+/// again against the finished schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// What the rules found.
+    pub issues: Vec<SqlIssue>,
+    tables: Vec<String>,
+    changes: u32,
+    schema_was_empty: bool,
+}
+
+impl Verdict {
+    /// Whether DDL applied to `schema` since the judgement may change it:
+    /// a table the statement names was created, altered, indexed or
+    /// dropped, or the schema was empty (the schema rules stay silent on
+    /// an empty schema).
+    pub fn is_stale(&self, schema: &Schema) -> bool {
+        !self.tables.is_empty()
+            && ((self.schema_was_empty && !schema.is_empty())
+                || self
+                    .tables
+                    .iter()
+                    .any(|table| schema.changed_since(table, self.changes)))
+    }
+
+    /// Whether the verdict can depend on the schema at all (the statement
+    /// names a table).
+    pub fn reads_schema(&self) -> bool {
+        !self.tables.is_empty()
+    }
+}
+
+/// [`check_statement`], keeping what the verdict depends on.
+pub fn judge_statement(
+    parsed: &ParsedStatement,
+    locator: &Locator<'_>,
+    dialect: Dialect,
+    schema: &Schema,
+) -> Verdict {
+    let mut tables: Vec<String> = Vec::new();
+    let _ = sqlparser::ast::visit_relations(&parsed.statement, |name| {
+        let key = object(name);
+        if !tables.contains(&key) {
+            tables.push(key);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    Verdict {
+        issues: check_statement(parsed, locator, dialect, schema),
+        tables,
+        changes: schema.changes(),
+        schema_was_empty: schema.is_empty(),
+    }
+}
+
 /// A schema-level problem, located by the [`Origin`] of the DDL that made it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchemaIssue {
@@ -394,4 +452,47 @@ pub(crate) fn each_expr_in(expr: &Expr, mut f: impl FnMut(&Expr)) {
         f(e);
         ControlFlow::<()>::Continue(())
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_sql;
+
+    fn verdict(sql: &str, schema: &Schema) -> Verdict {
+        let parsed = parse_sql(sql, Dialect::PostgreSql);
+        judge_statement(
+            &parsed.statements[0],
+            &Locator::new(sql),
+            Dialect::PostgreSql,
+            schema,
+        )
+    }
+
+    #[test]
+    fn verdicts_go_stale_when_a_table_they_read_changes() {
+        let query =
+            "SELECT id FROM orders o JOIN users u ON u.id = o.user_id WHERE o.total > 9 LIMIT 5";
+        let mut schema = Schema::new();
+        let before = verdict(query, &schema);
+        assert!(before.reads_schema() && before.issues.is_empty());
+        schema.apply(
+            "CREATE TABLE users (id bigint PRIMARY KEY);",
+            Dialect::PostgreSql,
+        );
+        assert!(before.is_stale(&schema), "the schema was empty");
+
+        let judged = verdict(query, &schema);
+        schema.apply("CREATE TABLE audit (id bigint);", Dialect::PostgreSql);
+        assert!(!judged.is_stale(&schema), "another table");
+        schema.apply(
+            "CREATE TABLE orders (id bigint, total int);",
+            Dialect::PostgreSql,
+        );
+        assert!(judged.is_stale(&schema), "a table it reads was created");
+
+        // A statement that reads no table never depends on the schema.
+        let constant = verdict("SELECT 1", &Schema::new());
+        assert!(!constant.reads_schema() && !constant.is_stale(&schema));
+    }
 }

@@ -30,7 +30,7 @@ mod test_support;
 use perfwarden_sdk::{Confidence, Rule};
 
 pub use analysis::SchemaIssue;
-pub use analysis::{check_schema, check_statement};
+pub use analysis::{Verdict, check_schema, check_statement, judge_statement};
 pub use dialect::Dialect;
 pub use parse::{Locator, ParseError, Parsed, ParsedStatement, StatementParser, parse_sql};
 pub use schema::{ForeignKey, Index, IndexKey, Origin, Schema, Table, object as schema_name};

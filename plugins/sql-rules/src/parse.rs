@@ -78,6 +78,21 @@ impl<'a> Locator<'a> {
         )
     }
 
+    /// The parser's location of a byte offset (the inverse of
+    /// [`Locator::offset`]).
+    fn location(&self, offset: usize) -> Location {
+        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let start = self.line_starts[line];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count());
+        Location {
+            line: line as u64 + 1,
+            column: column as u64 + 1,
+        }
+    }
+
     /// Byte range of a parser span, if it is not empty.
     pub fn range(&self, span: sqlparser::tokenizer::Span) -> Option<(usize, usize)> {
         let start = self.offset(span.start)?;
@@ -108,20 +123,49 @@ impl StatementParser {
 
     /// Split `sql` on top-level `;` and parse each statement with `dialect`.
     pub fn parse(&mut self, sql: &str, dialect: Dialect) -> Parsed {
+        self.parse_range(&Locator::new(sql), 0, sql.len(), dialect)
+    }
+
+    /// Parse the statements of `locator`'s text in `start..end` (a range
+    /// this parser reported, to parse a statement again without keeping
+    /// its tree), with byte ranges and spans that point into the whole
+    /// text.
+    pub fn parse_range(
+        &mut self,
+        locator: &Locator<'_>,
+        start: usize,
+        end: usize,
+        dialect: Dialect,
+    ) -> Parsed {
         let dialect = dialect.parser_dialect();
-        let locator = Locator::new(sql);
+        let sql = locator.text.get(start..end).unwrap_or_default();
+        let base = locator.location(start);
+        // The tokenizer counts from line 1, column 1 of the slice.
+        let shift = |mut location: Location| {
+            if location.line == 1 {
+                location.column += base.column - 1;
+            }
+            if location.line > 0 {
+                location.line += base.line - 1;
+            }
+            location
+        };
         let mut parsed = Parsed::default();
         self.tokens.clear();
         if let Err(err) = Tokenizer::new(dialect.as_ref(), sql)
             .with_unescape(false)
-            .tokenize_with_location_into_buf(&mut self.tokens)
+            .tokenize_with_location_into_buf_with_mapper(&mut self.tokens, |mut token| {
+                token.span.start = shift(token.span.start);
+                token.span.end = shift(token.span.end);
+                token
+            })
         {
             self.tokens.clear();
-            let start = locator.offset(err.location).unwrap_or(0);
+            let error_at = locator.offset(shift(err.location)).unwrap_or(start);
             parsed.errors.push(ParseError {
                 message: err.message,
-                start,
-                end: sql.len(),
+                start: error_at,
+                end,
             });
             return parsed;
         }
@@ -133,7 +177,7 @@ impl StatementParser {
                 .position(|t| matches!(t.token, Token::SemiColon))
                 .map_or(rest.len(), |semi| semi + 1);
             let chunk = collapse_whitespace(rest.by_ref().take(len), len);
-            parse_chunk(chunk, dialect.as_ref(), &locator, &mut parsed);
+            parse_chunk(chunk, dialect.as_ref(), locator, &mut parsed);
         }
         parsed
     }
@@ -321,6 +365,30 @@ mod tests {
                     assert_eq!(ours.errors[0].message, err.to_string(), "{sql}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_range_parses_again_with_the_spans_of_the_whole_text() {
+        use sqlparser::ast::Spanned;
+        let sql = "SELECT 1;\n-- é\nSELECT 'é', b FROM t WHERE c = 'x';  UPDATE t\n  SET a = 1 WHERE b > 2;";
+        let whole = parse_sql(sql, Dialect::PostgreSql);
+        assert_eq!(whole.statements.len(), 3);
+        let locator = Locator::new(sql);
+        let mut parser = StatementParser::new();
+        for first in &whole.statements {
+            let again = parser.parse_range(&locator, first.start, first.end, Dialect::PostgreSql);
+            let [second] = again.statements.as_slice() else {
+                panic!("one statement: {again:?}");
+            };
+            assert_eq!(second.statement, first.statement);
+            assert_eq!((second.start, second.end), (first.start, first.end));
+            assert_eq!(second.statement.span(), first.statement.span());
+            let range = locator.range(second.statement.span()).expect("span");
+            assert_eq!(
+                &sql[range.0..range.1],
+                sql[first.start..first.end].trim_end_matches(';')
+            );
         }
     }
 

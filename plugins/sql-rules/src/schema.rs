@@ -140,6 +140,12 @@ impl Table {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Schema {
     tables: BTreeMap<String, Table>,
+    /// Per table name, the value of `changes` when DDL last touched it
+    /// (created, altered, indexed, dropped): a query judged earlier knows
+    /// whether its verdict still holds without keeping its syntax tree.
+    changed: BTreeMap<String, u32>,
+    /// How many times DDL has touched a table so far.
+    changes: u32,
 }
 
 impl Schema {
@@ -190,7 +196,9 @@ impl Schema {
             } => match object_type {
                 ObjectType::Table => {
                     for name in names {
-                        self.tables.remove(&object(name));
+                        let name = object(name);
+                        self.touch(&name);
+                        self.tables.remove(&name);
                     }
                 }
                 ObjectType::Index => {
@@ -206,10 +214,17 @@ impl Schema {
                 operation: AlterIndexOperation::RenameIndex { index_name },
             } => {
                 let (old, new) = (object(name), object(index_name));
-                for index in self.tables.values_mut().flat_map(|t| &mut t.indexes) {
-                    if index.name.as_deref() == Some(old.as_str()) {
-                        index.name = Some(new.clone());
+                let mut renamed = Vec::new();
+                for table in self.tables.values_mut() {
+                    for index in &mut table.indexes {
+                        if index.name.as_deref() == Some(old.as_str()) {
+                            index.name = Some(new.clone());
+                            renamed.push(table.name.clone());
+                        }
                     }
+                }
+                for table in renamed {
+                    self.touch(&table);
                 }
             }
             _ => {}
@@ -229,6 +244,30 @@ impl Schema {
     /// Whether no table is known (rules that need the schema stay silent).
     pub fn is_empty(&self) -> bool {
         self.tables.is_empty()
+    }
+
+    /// A mark of the schema's state: compare it later with
+    /// [`Schema::changed_since`].
+    pub fn changes(&self) -> u32 {
+        self.changes
+    }
+
+    /// Whether DDL touched the (case-insensitive, unqualified) table
+    /// `name`, or created or dropped it, after the mark `changes`.
+    pub fn changed_since(&self, name: &str, changes: u32) -> bool {
+        self.changed
+            .get(&name.to_lowercase())
+            .is_some_and(|&at| at > changes)
+    }
+
+    fn touch(&mut self, name: &str) {
+        self.changes += 1;
+        match self.changed.get_mut(name) {
+            Some(at) => *at = self.changes,
+            None => {
+                self.changed.insert(name.to_owned(), self.changes);
+            }
+        }
     }
 
     fn create_table(&mut self, create: &CreateTable, dialect: Dialect, origin: Origin) {
@@ -255,6 +294,7 @@ impl Schema {
                 table.columns.clone_from(&src.columns);
             }
         }
+        self.touch(&name);
         self.tables.insert(name, table);
     }
 
@@ -326,6 +366,8 @@ impl Schema {
                 let new = match table_name {
                     RenameTableNameKind::As(n) | RenameTableNameKind::To(n) => object(n),
                 };
+                self.touch(&name);
+                self.touch(&new);
                 if let Some(mut table) = self.tables.remove(&name) {
                     table.name.clone_from(&new);
                     self.tables.insert(new.clone(), table);
@@ -358,16 +400,25 @@ impl Schema {
     }
 
     fn drop_index(&mut self, table: Option<&str>, index: &str) {
+        let mut dropped = Vec::new();
         for (name, t) in &mut self.tables {
             if table.is_none_or(|only| only == name) {
+                let before = t.indexes.len();
                 t.indexes.retain(|i| i.name.as_deref() != Some(index));
+                if t.indexes.len() < before {
+                    dropped.push(name.clone());
+                }
             }
+        }
+        for table in dropped {
+            self.touch(&table);
         }
     }
 
     /// The table, created empty when DDL names one we have not seen (a
     /// migration that alters a table created outside the project's files).
     fn table_entry(&mut self, name: &str) -> &mut Table {
+        self.touch(name);
         self.tables.entry(name.to_owned()).or_insert_with(|| Table {
             name: name.to_owned(),
             ..Table::default()
@@ -644,6 +695,41 @@ mod tests {
         let t = s.table("wp_postmeta").expect("table");
         assert_eq!(keys(&t.indexes[2]), ["meta_key"]);
         assert_eq!(keys(&t.indexes[3]), ["meta_key", "post_id"]);
+    }
+
+    #[test]
+    fn changes_are_tracked_per_table() {
+        let mut schema = schema(
+            "CREATE TABLE a (id int, x int); CREATE TABLE b (id int);",
+            Dialect::PostgreSql,
+        );
+        let mark = schema.changes();
+        let changed = |schema: &Schema| {
+            ["a", "b", "c"]
+                .into_iter()
+                .filter(|t| schema.changed_since(t, mark))
+                .collect::<Vec<_>>()
+        };
+        assert!(changed(&schema).is_empty());
+        schema.apply("CREATE INDEX a_x ON a (x);", Dialect::PostgreSql);
+        assert_eq!(changed(&schema), ["a"]);
+        // Dropping an index that does not exist changes nothing; the one
+        // that does changes its table, named or not.
+        let mut later = schema.clone();
+        let mark = later.changes();
+        later.apply("DROP INDEX nope; SELECT * FROM b;", Dialect::PostgreSql);
+        assert!(!later.changed_since("a", mark) && !later.changed_since("b", mark));
+        later.apply("DROP INDEX a_x;", Dialect::PostgreSql);
+        assert!(later.changed_since("A", mark));
+        // A table created or dropped after the mark counts, even one
+        // unknown at the mark.
+        let mark = later.changes();
+        later.apply(
+            "CREATE TABLE c (id int); DROP TABLE b;",
+            Dialect::PostgreSql,
+        );
+        assert!(later.changed_since("c", mark) && later.changed_since("b", mark));
+        assert!(!later.changed_since("a", mark));
     }
 
     #[test]

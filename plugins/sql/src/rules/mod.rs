@@ -44,7 +44,7 @@ pub(crate) struct MigrationStep<'a> {
 }
 
 /// The statements of a file with the table-existence flag.
-pub(crate) fn steps(file: &SqlFile) -> Vec<MigrationStep<'_>> {
+pub(crate) fn steps<'a>(file: &'a SqlFile<'_>) -> Vec<MigrationStep<'a>> {
     let mut created: HashSet<String> = HashSet::new();
     let mut steps = Vec::with_capacity(file.parsed.statements.len());
     for parsed in &file.parsed.statements {
