@@ -7,6 +7,11 @@
 //! rule is a [`perfwarden_sdk::Rule`]; list [`RULES`] in your
 //! `PluginInfo::rules` so findings of these rules are declared.
 //!
+//! Where queries and DDL come interleaved (files in migration order),
+//! [`judge_statement`] judges a query against the schema so far and
+//! [`Verdict::is_stale`] says, once the schema is complete, whether it must
+//! be judged again; no syntax tree need be kept meanwhile.
+//!
 //! ```
 //! use perfwarden_sql_rules::{Dialect, Schema, check_query};
 //!

@@ -1,6 +1,11 @@
-//! `.sql` files: parse each once, apply DDL in file-name order to build
-//! the schema, run the migration rules per file, then check every query
-//! against the finished schema.
+//! `.sql` files, in file-name order (migration order): parse one file,
+//! run the migration rules on it, apply its DDL to the schema and judge
+//! its queries, then drop its syntax trees. Every query is judged against
+//! the finished schema: a verdict that later DDL may change (it touched a
+//! table the query names) is judged again at the end, on the statement
+//! parsed again from its byte range. Memory holds the texts, the schema
+//! and one file's trees, never the corpus' trees (about 100 bytes per
+//! byte of SQL).
 
 use perfwarden_sdk::{Artifact, Context, Finding, LineIndex, Output, Span};
 use perfwarden_sql_rules::{
