@@ -296,7 +296,13 @@ pub fn parse_ndjson(reader: &mut dyn BufRead, names: &EndpointNames) -> Result<R
         if finder.find(bytes).is_none() {
             return;
         }
-        let parsed: NdjsonLine<'_> = match serde_json::from_slice(bytes) {
+        // One UTF-8 check per line: `from_str` then trusts every string in
+        // it, where `from_slice` checks each one on its own.
+        let parsed: serde_json::Result<NdjsonLine<'_>> = match std::str::from_utf8(bytes) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(bytes),
+        };
+        let parsed = match parsed {
             Ok(parsed) => parsed,
             Err(err) => {
                 failures += 1;

@@ -229,35 +229,87 @@ pub fn line_of_after(text: &str, anchor: &str, needle: &str) -> Option<u32> {
     Some(text[..at].bytes().filter(|&b| b == b'\n').count() as u32 + 1)
 }
 
-/// Read lines into a reused buffer, calling `f(line_number, bytes)`;
-/// bounded memory whatever the file size.
+/// Call `f(line_number, bytes)` for each line, without its line break.
+/// Lines are handed straight from the reader's buffer; only one that
+/// straddles two fills is copied, so memory stays bounded whatever the
+/// file size.
 pub fn for_each_line(reader: &mut dyn BufRead, mut f: impl FnMut(u32, &[u8])) -> io::Result<()> {
-    let mut buf = Vec::with_capacity(4096);
+    let mut straddling = Vec::new();
     let mut line = 0u32;
     loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        if available.is_empty() {
+            if !straddling.is_empty() {
+                f(line.saturating_add(1), without_line_break(&straddling));
+            }
             return Ok(());
         }
-        line = line.saturating_add(1);
-        let mut bytes = buf.as_slice();
-        while let Some((b'\n' | b'\r', rest)) = bytes.split_last() {
-            bytes = rest;
+        let mut start = 0;
+        for newline in memchr::memchr_iter(b'\n', available) {
+            line = line.saturating_add(1);
+            if straddling.is_empty() {
+                f(line, without_line_break(&available[start..newline]));
+            } else {
+                straddling.extend_from_slice(&available[start..newline]);
+                f(line, without_line_break(&straddling));
+                straddling.clear();
+            }
+            start = newline + 1;
         }
-        f(line, bytes);
+        straddling.extend_from_slice(&available[start..]);
+        let used = available.len();
+        reader.consume(used);
     }
 }
+
+fn without_line_break(mut bytes: &[u8]) -> &[u8] {
+    while let Some((b'\n' | b'\r', rest)) = bytes.split_last() {
+        bytes = rest;
+    }
+    bytes
+}
+
+/// Append the next line of `reader` (its `\n` included) to `buf`, like
+/// `read_until(b'\n', buf)`: the number of bytes read, 0 at the end.
+/// `memchr` finds the line break with SIMD where the standard library
+/// scans a word at a time; sample files are millions of short lines.
+pub fn read_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> io::Result<usize> {
+    let mut read = 0;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        let (done, used) = match memchr::memchr(b'\n', available) {
+            Some(at) => (true, at + 1),
+            None => (available.is_empty(), available.len()),
+        };
+        buf.extend_from_slice(&available[..used]);
+        reader.consume(used);
+        read += used;
+        if done {
+            return Ok(read);
+        }
+    }
+}
+
+/// `10^n` for the fraction digits a timestamp keeps (`powi` is a call in wasm).
+const POWERS_OF_TEN: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
 /// Epoch milliseconds of `YYYY-MM-DD[T ]hh:mm:ss[.fff][Z|±hh:mm]` (also
 /// `/` as date separator); `None` for anything else.
 pub fn parse_datetime_ms(text: &str) -> Option<f64> {
     let bytes = text.trim().as_bytes();
     let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        let digits = bytes.get(range)?;
-        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        std::str::from_utf8(digits).ok()?.parse().ok()
+        let digits = bytes.get(range).filter(|d| !d.is_empty())?;
+        digits.iter().try_fold(0i64, |n, &b| {
+            b.is_ascii_digit().then(|| n * 10 + i64::from(b - b'0'))
+        })
     };
     let year = num(0..4)?;
     let month = num(5..7)?;
@@ -274,8 +326,12 @@ pub fn parse_datetime_ms(text: &str) -> Option<f64> {
         while bytes.get(at).is_some_and(u8::is_ascii_digit) {
             at += 1;
         }
-        let digits = std::str::from_utf8(&bytes[start..at]).ok()?;
-        fraction = format!("0.{digits}").parse().ok()?;
+        // Digits past the nanosecond cannot move a millisecond timestamp.
+        let digits = &bytes[start..at.min(start + 9)];
+        let scaled = digits
+            .iter()
+            .fold(0u64, |n, &b| n * 10 + u64::from(b - b'0'));
+        fraction = scaled as f64 / POWERS_OF_TEN[digits.len()];
     }
     let offset_minutes = match bytes.get(at) {
         Some(sign @ (b'+' | b'-')) => {
@@ -331,8 +387,43 @@ mod tests {
         );
         let k6 = parse_datetime_ms("2023-09-08T21:03:10.549397854+02:00").map(f64::round);
         assert_eq!(k6, Some(1_694_199_790_549.0));
+        // Past nanoseconds, digits are dropped, not misread.
+        assert_eq!(
+            parse_datetime_ms("1970-01-01T00:00:01.2500000000009Z"),
+            Some(1250.0)
+        );
+        assert_eq!(parse_datetime_ms("1970-01-01T00:00:01.Z"), Some(1000.0));
+        assert_eq!(parse_datetime_ms("1970-01-01T00:0x:01Z"), None);
         assert_eq!(parse_datetime_ms("yesterday"), None);
         assert_eq!(parse_datetime_ms("2014-13-24 07:42:21"), None);
+    }
+
+    #[test]
+    fn lines_span_reader_buffers_and_keep_a_missing_last_break() {
+        let text = b"first line\r\nsecond, longer than a buffer\n\nlast";
+        let mut reader = io::BufReader::with_capacity(4, &text[..]);
+        let mut lines = Vec::new();
+        for_each_line(&mut reader, |n, bytes| {
+            lines.push((n, String::from_utf8_lossy(bytes).into_owned()));
+        })
+        .unwrap();
+        let expected = [
+            (1, "first line"),
+            (2, "second, longer than a buffer"),
+            (3, ""),
+            (4, "last"),
+        ];
+        assert_eq!(
+            lines,
+            expected.map(|(n, l)| (n, l.to_owned())),
+            "lines as read_until splits them"
+        );
+        let mut buf = Vec::new();
+        let mut reader = io::BufReader::with_capacity(3, &b"ab\ncd"[..]);
+        assert_eq!(read_line(&mut reader, &mut buf).unwrap(), 3);
+        assert_eq!(read_line(&mut reader, &mut buf).unwrap(), 2);
+        assert_eq!(read_line(&mut reader, &mut buf).unwrap(), 0);
+        assert_eq!(buf, b"ab\ncd");
     }
 
     #[test]

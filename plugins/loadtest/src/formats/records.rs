@@ -48,7 +48,7 @@ impl<'r> Records<'r> {
     pub fn advance(&mut self) -> io::Result<bool> {
         loop {
             self.raw.clear();
-            if self.reader.read_until(b'\n', &mut self.raw)? == 0 {
+            if super::read_line(self.reader, &mut self.raw)? == 0 {
                 return Ok(false);
             }
             self.line = self.next_line;
@@ -62,7 +62,7 @@ impl<'r> Records<'r> {
             } else {
                 self.quoted = true;
                 while let Scan::OpenQuote = self.split_quoted() {
-                    if self.reader.read_until(b'\n', &mut self.raw)? == 0 {
+                    if super::read_line(self.reader, &mut self.raw)? == 0 {
                         // An unterminated quote runs to the end, as in `csv`.
                         break;
                     }
@@ -111,11 +111,9 @@ impl<'r> Records<'r> {
         self.fields.clear();
         let end = self.content_len();
         let mut start = 0;
-        for (at, &byte) in self.raw[..end].iter().enumerate() {
-            if byte == self.delimiter {
-                self.fields.push((start, at));
-                start = at + 1;
-            }
+        for at in memchr::memchr_iter(self.delimiter, &self.raw[..end]) {
+            self.fields.push((start, at));
+            start = at + 1;
         }
         self.fields.push((start, end));
     }
