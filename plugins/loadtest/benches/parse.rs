@@ -9,41 +9,18 @@
 #[path = "../tests/common/synthetic.rs"]
 mod synthetic;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::io::Read;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use perfwarden_plugin_loadtest::endpoints::EndpointNames;
 use perfwarden_plugin_loadtest::formats::{jmeter, k6};
+use perfwarden_sdk::testing::PeakAllocator;
 use synthetic::{Kind, Synthetic};
 
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: delegates every call to the system allocator unchanged; only
-// counts the bytes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(now, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: PeakAllocator = PeakAllocator::new();
 
 const INPUT: u64 = 32 << 20;
 
@@ -84,25 +61,24 @@ fn one_gigabyte() {
         return;
     }
     for (name, kind) in [("jtl_csv", Kind::Jtl), ("k6_ndjson", Kind::K6Ndjson)] {
-        let base = CURRENT.load(Ordering::Relaxed);
-        PEAK.store(base, Ordering::Relaxed);
         let start = Instant::now();
         let mut input = Synthetic::new(kind, 1 << 30);
-        let requests = match kind {
-            Kind::Jtl => jmeter::parse_csv(
-                &mut input,
-                b"timeStamp,elapsed,label\n",
-                &EndpointNames::default(),
-            ),
-            Kind::K6Ndjson => k6::parse_ndjson(&mut input, &EndpointNames::default()),
-        }
-        .ok()
-        .and_then(|r| r.overall)
-        .and_then(|o| o.requests)
-        .unwrap_or(0);
+        let (peak, requests) = ALLOCATOR.peak_during(|| {
+            match kind {
+                Kind::Jtl => jmeter::parse_csv(
+                    &mut input,
+                    b"timeStamp,elapsed,label\n",
+                    &EndpointNames::default(),
+                ),
+                Kind::K6Ndjson => k6::parse_ndjson(&mut input, &EndpointNames::default()),
+            }
+            .ok()
+            .and_then(|r| r.overall)
+            .and_then(|o| o.requests)
+            .unwrap_or(0)
+        });
         let elapsed = start.elapsed().as_secs_f64();
         assert_eq!(requests, input.rows(), "every generated sample is counted");
-        let peak = PEAK.load(Ordering::Relaxed) - base;
         println!(
             "{name}: 1 GiB, {requests} samples in {elapsed:.2} s ({:.0} MB/s incl. generation, {:.2} M samples/s), peak heap {:.2} MiB",
             1024.0 / elapsed,

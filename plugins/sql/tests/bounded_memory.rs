@@ -5,36 +5,11 @@
 //! migration-and-query files (1.7 MB) are analysed; a last migration
 //! indexes every table, so every query is judged again on the final schema.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use perfwarden_plugin_sql::Sql;
-use perfwarden_sdk::testing::Tester;
-
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: delegates every call to the system allocator unchanged; only
-// counts the bytes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(now, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use perfwarden_sdk::testing::{PeakAllocator, Tester};
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: PeakAllocator = PeakAllocator::new();
 
 const FILES: usize = 80;
 const QUERIES_PER_FILE: usize = 400;
@@ -66,10 +41,7 @@ fn syntax_trees_do_not_accumulate_over_a_corpus() {
         .collect();
     let tester = Tester::new(Sql);
 
-    let base = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    let out = tester.try_run_bytes(&borrowed).expect("runs");
-    let peak = PEAK.load(Ordering::Relaxed) - base;
+    let (peak, out) = ALLOCATOR.peak_during(|| tester.try_run_bytes(&borrowed).expect("runs"));
 
     // The one unindexed filter per file is found, after the re-judgement.
     let missing: Vec<&str> = out

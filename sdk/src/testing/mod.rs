@@ -31,6 +31,10 @@
 //! assert_eq!(perfwarden_sdk::testing::finding_lines(&out), [("T1", "", 0)]);
 //! ```
 
+mod peak;
+
+pub use peak::PeakAllocator;
+
 use std::collections::BTreeMap;
 
 use crate::{Analyzer, Artifact, Confidence, Config, Context, Output, Rule, Span};
