@@ -13,13 +13,10 @@ pub struct LineIndex<'a> {
 impl<'a> LineIndex<'a> {
     /// Index `text` (one pass over its bytes).
     pub fn new(text: &'a str) -> Self {
+        // memchr finds line breaks with SIMD, also in the sandbox: a
+        // byte loop here took 4 % of a PHP analysis.
         let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| (i + 1) as u32),
-        );
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| (i + 1) as u32));
         Self { text, line_starts }
     }
 

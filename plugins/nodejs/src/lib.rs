@@ -9,7 +9,7 @@
 //! module-level clients and exports; pass two walks each AST with the
 //! project-wide context and runs every rule in the same walk.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use oxc_allocator::Allocator;
 use oxc_ast_visit::Visit;

@@ -3,7 +3,7 @@
 //! route handlers or job processors and the routers mounted behind a rate
 //! limiter. They let the rules follow `import`/`require` across files.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use oxc_ast::ast::{
     AssignmentTarget, BindingPattern, CallExpression, Declaration, ExportDefaultDeclarationKind,
@@ -109,9 +109,9 @@ impl Project {
     /// Link the summaries: handler, processor and limiter references to other files.
     pub fn link(&mut self) {
         let n = self.summaries.len();
-        self.handlers = vec![HashSet::new(); n];
-        self.limited = vec![HashSet::new(); n];
-        self.processors = vec![HashSet::new(); n];
+        self.handlers = vec![HashSet::default(); n];
+        self.limited = vec![HashSet::default(); n];
+        self.processors = vec![HashSet::default(); n];
         for i in 0..n {
             let summary = &self.summaries[i];
             self.global_limiter |= summary.global_limiter;

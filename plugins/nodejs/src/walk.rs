@@ -2,8 +2,8 @@
 //! handler, loop, iteration callback) and what values are (via the context
 //! model), and hands each call, construction, `await` and loop to the rules.
 
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cell::OnceCell;
-use std::collections::{HashMap, HashSet};
 
 use oxc_ast::ast::{
     Argument, ArrowFunctionExpression, AssignmentExpression, AwaitExpression, BindingPattern,
@@ -262,14 +262,14 @@ impl<'s> Walker<'s> {
             fns: vec![FnFrame::default()],
             loops: Vec::new(),
             classes: Vec::new(),
-            handler_fns: HashSet::new(),
-            processor_fns: HashSet::new(),
-            callback_fns: HashMap::new(),
+            handler_fns: HashSet::default(),
+            processor_fns: HashSet::default(),
+            callback_fns: HashMap::default(),
             fn_loop_pushed: Vec::new(),
-            promise_all_maps: HashSet::new(),
+            promise_all_maps: HashSet::default(),
             pending_name: None,
-            memoized: HashSet::new(),
-            query_chains: HashSet::new(),
+            memoized: HashSet::default(),
+            query_chains: HashSet::default(),
             sink: Sink::default(),
         }
     }

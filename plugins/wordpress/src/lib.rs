@@ -68,7 +68,12 @@ fn analyze_file(
     project: &mut Project,
     out: &mut Output,
 ) {
-    let text = String::from_utf8_lossy(bytes);
+    // `from_utf8` checks ASCII a word at a time; `from_utf8_lossy` walks
+    // every file through its chunk iterator even when nothing is invalid.
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
     if let Some((offset, what)) = too_deep(text.as_bytes()) {
         let lines = perfwarden_sdk::LineIndex::new(&text);
         let (line, _) = lines.line_col(offset as usize);

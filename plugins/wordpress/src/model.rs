@@ -2,7 +2,7 @@
 //! function scopes the rules look at, so each file is walked once and every
 //! rule reads the same tables.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use mago_span::HasSpan;
 use mago_syntax::ast::{
