@@ -7,6 +7,9 @@
 //! for sql, falling back to its fixtures; the config fixtures; a synthetic
 //! 64 MiB JMeter JTL and k6 NDJSON for loadtest (streamed with `read-range`).
 //!
+//! After each criterion group, alternating native/sandbox pairs give the
+//! ratio as a median, robust to a machine whose speed drifts.
+//!
 //! Both sides do the same job per iteration: read the files from disk
 //! (the page cache, after the first) and analyze them. The sandbox's is a
 //! fresh instance, so it also pays for first touching its memory; the
@@ -15,8 +18,10 @@
 #[path = "../../plugins/loadtest/tests/common/synthetic.rs"]
 mod synthetic;
 
+use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use perfwarden::discovery::{self, DiscoveryConfig, glob_set};
@@ -100,25 +105,50 @@ fn bench_plugin<A: Analyzer + Default>(c: &mut Criterion, name: &str, input: &st
     );
     // The same job as in the sandbox, where the host reads every file from
     // disk for the plugin: read, then analyze.
-    group.bench_function("native", |b| {
-        b.iter(|| {
-            let contents: Vec<(&str, Vec<u8>)> = files
-                .iter()
-                .map(|(p, _)| (p.as_str(), std::fs::read(dir.join(p)).expect("read corpus")))
-                .collect();
-            let borrowed: Vec<(&str, &[u8])> =
-                contents.iter().map(|(p, b)| (*p, b.as_slice())).collect();
-            tester.try_run_bytes(&borrowed).expect("native run")
-        })
-    });
-    group.bench_function("sandbox", |b| {
-        b.iter(|| {
-            let (result, _) =
-                runtime.analyze(&compiled, name, Arc::clone(&offered), files.clone(), "{}");
-            result.expect("sandbox run")
-        })
-    });
+    let native = || {
+        let contents: Vec<(&str, Vec<u8>)> = files
+            .iter()
+            .map(|(p, _)| (p.as_str(), std::fs::read(dir.join(p)).expect("read corpus")))
+            .collect();
+        let borrowed: Vec<(&str, &[u8])> =
+            contents.iter().map(|(p, b)| (*p, b.as_slice())).collect();
+        tester.try_run_bytes(&borrowed).expect("native run")
+    };
+    let sandbox = || {
+        let (result, _) =
+            runtime.analyze(&compiled, name, Arc::clone(&offered), files.clone(), "{}");
+        result.expect("sandbox run")
+    };
+    group.bench_function("native", |b| b.iter(native));
+    group.bench_function("sandbox", |b| b.iter(sandbox));
     group.finish();
+    paired_ratio(&format!("plugin/{name}/{input}"), native, sandbox);
+}
+
+/// The wasm/native ratio from alternating runs, one of each per pair: on a
+/// shared machine the CPU's speed drifts between criterion's two
+/// measurement phases, while a pair sees the same conditions. Prints the
+/// median ratio and the range.
+fn paired_ratio<N, S>(label: &str, mut native: impl FnMut() -> N, mut sandbox: impl FnMut() -> S) {
+    const PAIRS: usize = 7;
+    let time = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        f();
+        start.elapsed().as_secs_f64()
+    };
+    let mut ratios: Vec<f64> = (0..PAIRS)
+        .map(|_| {
+            let native = time(&mut || drop(black_box(native())));
+            time(&mut || drop(black_box(sandbox()))) / native
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    println!(
+        "{label}: wasm/native {:.2}x (median of {PAIRS} alternating pairs; {:.2}x to {:.2}x)",
+        ratios[PAIRS / 2],
+        ratios[0],
+        ratios[PAIRS - 1]
+    );
 }
 
 fn env_dir(var: &str, fallback: &str) -> PathBuf {

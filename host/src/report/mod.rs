@@ -303,9 +303,15 @@ fn render(
 }
 
 /// Write through a temporary file in the same directory, then rename: a
-/// reader never sees half a report.
+/// reader never sees half a report. A path that is not a regular file
+/// (`/dev/null`, `/dev/stdout`, a pipe, a symbolic link) is written in
+/// place: a rename would replace the device or the link with a file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use anyhow::Context as _;
+    if std::fs::symlink_metadata(path).is_ok_and(|meta| !meta.is_file()) {
+        return std::fs::write(path, bytes)
+            .with_context(|| format!("cannot write {}", path.display()));
+    }
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -322,6 +328,22 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_or_device_is_written_in_place_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("report.json");
+        std::fs::write(&target, "old").unwrap();
+        let link = dir.path().join("latest.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_atomically(&link, b"new").unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        // A regular file is still replaced whole.
+        write_atomically(&target, b"newer").unwrap();
+        assert_eq!(std::fs::read_to_string(&link).unwrap(), "newer");
+    }
 
     #[test]
     fn outputs_default_to_stdout_in_the_chosen_format() {
