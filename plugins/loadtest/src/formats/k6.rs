@@ -259,7 +259,7 @@ struct NdjsonLine<'a> {
 
 #[derive(Deserialize)]
 struct PointData<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed")]
     time: Option<Cow<'a, str>>,
     #[serde(default)]
     value: Option<f64>,
@@ -269,16 +269,27 @@ struct PointData<'a> {
 
 #[derive(Deserialize, Default)]
 struct Tags<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed")]
     name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed")]
     url: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed")]
     method: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed")]
     status: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed")]
     expected_response: Option<Cow<'a, str>>,
+}
+
+/// An optional string borrowed from the line unless it has escapes: serde
+/// borrows a `Cow` only when it is the field itself, and `Option<Cow>`
+/// came out owned, six allocations per sample.
+fn borrowed<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'de, str>>, D::Error> {
+    #[derive(Deserialize)]
+    struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+    Ok(Option::<Text<'de>>::deserialize(deserializer)?.map(|text| text.0))
 }
 
 fn status_of(text: Option<&str>) -> Option<u16> {
@@ -414,4 +425,35 @@ pub fn parse_csv(reader: &mut dyn BufRead, names: &EndpointNames) -> Result<Repo
         return Err("no http_req_duration row: not an HTTP test".into());
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ndjson_tags_with_escapes_or_missing_still_count() {
+        let lines = concat!(
+            r#"{"metric":"http_req_duration","type":"Point","data":{"time":"2023-11-14T22:13:20.5Z","value":12.5,"tags":{"name":"\/api\/users","method":"GET","status":"200","expected_response":"true"}}}"#,
+            "\n",
+            r#"{"metric":"http_req_duration","type":"Point","data":{"time":"2023-11-14T22:13:21Z","value":30,"tags":{"name":"/api/users","method":"GET","status":"503","expected_response":"false"}}}"#,
+            "\n",
+            r#"{"metric":"http_req_duration","type":"Point","data":{"value":7}}"#,
+            "\n",
+        );
+        let mut reader = lines.as_bytes();
+        let report = parse_ndjson(&mut reader, &EndpointNames::default()).expect("parses");
+        let overall = report.overall.expect("samples");
+        assert_eq!(overall.requests, Some(3));
+        // The escaped and the plain name are one endpoint.
+        let users = report
+            .endpoints
+            .iter()
+            .find(|e| e.endpoint.as_deref() == Some("/api/users"))
+            .expect("/api/users");
+        assert_eq!(users.requests, Some(2));
+        assert_eq!(users.method.as_deref(), Some("GET"));
+        assert_eq!(users.error_rate_status, Some(0.5));
+        assert_eq!(users.error_rate_tool, Some(0.5));
+    }
 }
