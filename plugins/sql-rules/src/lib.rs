@@ -67,12 +67,13 @@ pub struct SqlIssue {
 /// # Errors
 /// The parser's message when any statement of `sql` does not parse.
 pub fn check_query(sql: &str, dialect: Dialect, schema: &Schema) -> Result<Vec<SqlIssue>, String> {
-    let parsed = parse_sql(sql, dialect);
+    // One line index serves the parse and the rules' locations.
+    let locator = Locator::new(sql);
+    let parsed = StatementParser::new().parse_range(&locator, 0, sql.len(), dialect);
     if let Some(err) = parsed.errors.first() {
         let (line, column) = perfwarden_sdk::LineIndex::new(sql).line_col(err.start);
         return Err(format!("line {line}, column {column}: {}", err.message));
     }
-    let locator = Locator::new(sql);
     Ok(parsed
         .statements
         .iter()

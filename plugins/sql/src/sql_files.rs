@@ -123,7 +123,9 @@ pub(crate) fn analyze(
     // the finished schema, so no syntax tree outlives its file.
     let mut judged: Vec<Judged> = Vec::new();
     for (index, (source, lines)) in sources.iter().zip(&lines).enumerate() {
-        let file = source.view(parser.parse(&source.text, source.dialect));
+        // One line index serves the parse and the judgements' locations.
+        let locator = Locator::new(&source.text);
+        let file = source.view(parser.parse_range(&locator, 0, source.text.len(), source.dialect));
         // A dump's COPY data or a script in another language fails on every
         // line: a few located notes tell the story, the rest is counted.
         for err in file.parsed.errors.iter().take(MAX_NOTES_PER_FILE) {
@@ -153,7 +155,6 @@ pub(crate) fn analyze(
         for finding in rules::check_migration(&file, lines) {
             out.push(finding);
         }
-        let locator = Locator::new(file.text);
         let mut nth = 0;
         for (i, statement) in file.parsed.statements.iter().enumerate() {
             schema.apply_statement(statement, file.dialect, index);
