@@ -10,11 +10,17 @@
 //! After each criterion group, alternating native/sandbox pairs give the
 //! ratio as a median, robust to a machine whose speed drifts.
 //!
+//! Each parsing analyzer is followed by its parser alone on the same files
+//! (`parser/<name>/<input>`, the `test-plugin-parsers` component): the
+//! floor of the analyzer's ratio, since rules cannot run faster than the
+//! code they walk is parsed.
+//!
 //! Both sides do the same job per iteration: read the files from disk
 //! (the page cache, after the first) and analyze them. The sandbox's is a
 //! fresh instance, so it also pays for first touching its memory; the
 //! native side reuses the process's warm heap.
 
+mod support;
 #[path = "../../plugins/loadtest/tests/common/synthetic.rs"]
 mod synthetic;
 
@@ -25,18 +31,13 @@ use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use perfwarden::discovery::{self, DiscoveryConfig, glob_set};
-use perfwarden::registry::builtin_components;
+use perfwarden::registry::{builtin_components, sha256_hex};
 use perfwarden::runtime::{Limits, Offered, Runtime};
 use perfwarden_sdk::Analyzer;
 use perfwarden_sdk::testing::Tester;
+use support::{root, test_component};
 use synthetic::{Kind, Synthetic};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
+use test_plugin_parsers::Parsers;
 
 /// Files under `dir` matching the analyzer's own patterns, relative paths.
 fn corpus(dir: &Path, analyzer: &impl Analyzer) -> Vec<(String, u64)> {
@@ -64,19 +65,50 @@ fn synthetic(dir: &Path, name: &str, kind: Kind) {
     eprintln!("{name}: {} samples", rows.rows());
 }
 
-/// Bench group `plugin/<name>/<input>`.
-fn bench_plugin<A: Analyzer + Default>(c: &mut Criterion, name: &str, input: &str, dir: &Path) {
-    let analyzer = A::default();
-    let files = corpus(dir, &analyzer);
+/// Bench group `plugin/<name>/<input>`; with `parsers`, the group
+/// `parser/<name>/<input>` follows on the same files.
+fn bench_plugin<A: Analyzer + Default>(
+    c: &mut Criterion,
+    name: &str,
+    input: &str,
+    dir: &Path,
+    parsers: Option<&[u8]>,
+) {
+    let files = corpus(dir, &A::default());
     if files.is_empty() {
         eprintln!("{name}/{input}: empty corpus at {}", dir.display());
         return;
     }
     let bytes: u64 = files.iter().map(|(_, size)| size).sum();
+    eprintln!(
+        "{name}/{input}: {} files, {:.1} MiB",
+        files.len(),
+        bytes as f64 / (1 << 20) as f64
+    );
     let builtin = builtin_components()
         .iter()
         .find(|b| b.name == name)
         .expect("built-in");
+    let group = format!("plugin/{name}/{input}");
+    bench_component::<A>(c, &group, name, (builtin.wasm, builtin.sha256), dir, &files);
+    if let Some(wasm) = parsers {
+        let group = format!("parser/{name}/{input}");
+        let sha = sha256_hex(wasm);
+        bench_component::<Parsers>(c, &group, "parsers", (wasm, &sha), dir, &files);
+    }
+}
+
+/// Criterion group `group`: analyzer `A` on `files`, natively and as the
+/// component `wasm` (named `name`, with its SHA-256), then their ratio.
+fn bench_component<A: Analyzer + Default>(
+    c: &mut Criterion,
+    group: &str,
+    name: &str,
+    (wasm, sha256): (&[u8], &str),
+    dir: &Path,
+    files: &[(String, u64)],
+) {
+    let bytes: u64 = files.iter().map(|(_, size)| size).sum();
     // A large corpus legitimately yields more than a project's default
     // output caps; the bench measures analysis, not the caps.
     let limits = Limits {
@@ -87,22 +119,17 @@ fn bench_plugin<A: Analyzer + Default>(c: &mut Criterion, name: &str, input: &st
         ..Limits::default()
     };
     let runtime = Runtime::new(limits, None).expect("runtime");
-    let compiled = runtime
-        .compile(builtin.wasm, builtin.sha256)
-        .expect("compile");
+    let compiled = runtime.compile(wasm, sha256).expect("compile");
     let offered = Arc::new(Offered {
         root: dir.to_path_buf(),
         paths: files.iter().map(|(p, _)| p.clone()).collect(),
     });
     let tester = Tester::new(A::default());
 
-    let mut group = c.benchmark_group(format!("plugin/{name}/{input}"));
-    group.sample_size(10).throughput(Throughput::Bytes(bytes));
-    eprintln!(
-        "{name}/{input}: {} files, {:.1} MiB",
-        files.len(),
-        bytes as f64 / (1 << 20) as f64
-    );
+    let mut criterion_group = c.benchmark_group(group);
+    criterion_group
+        .sample_size(10)
+        .throughput(Throughput::Bytes(bytes));
     // The same job as in the sandbox, where the host reads every file from
     // disk for the plugin: read, then analyze.
     let native = || {
@@ -116,20 +143,20 @@ fn bench_plugin<A: Analyzer + Default>(c: &mut Criterion, name: &str, input: &st
     };
     let sandbox = || {
         let (result, _) =
-            runtime.analyze(&compiled, name, Arc::clone(&offered), files.clone(), "{}");
+            runtime.analyze(&compiled, name, Arc::clone(&offered), files.to_vec(), "{}");
         result.expect("sandbox run")
     };
     // Criterion calls a routine only when its name passes the command
     // line's filter; the pairs follow the same choice.
     let selected = std::cell::Cell::new(false);
-    group.bench_function("native", |b| {
+    criterion_group.bench_function("native", |b| {
         selected.set(true);
         b.iter(native)
     });
-    group.bench_function("sandbox", |b| b.iter(sandbox));
-    group.finish();
+    criterion_group.bench_function("sandbox", |b| b.iter(sandbox));
+    criterion_group.finish();
     if selected.get() {
-        paired_ratio(&format!("plugin/{name}/{input}"), native, sandbox);
+        paired_ratio(group, native, sandbox);
     }
 }
 
@@ -166,29 +193,34 @@ fn env_dir(var: &str, fallback: &str) -> PathBuf {
 }
 
 fn plugins(c: &mut Criterion) {
+    let parsers = test_component("test-plugin-parsers");
     bench_plugin::<perfwarden_plugin_nodejs::Plugin>(
         c,
         "nodejs",
         "corpus",
         &env_dir("PERFWARDEN_NODE_CORPUS", "examples/api"),
+        Some(&parsers),
     );
     bench_plugin::<perfwarden_plugin_wordpress::Plugin>(
         c,
         "wordpress",
         "corpus",
         &env_dir("PERFWARDEN_WP_CORE", "examples/wordpress"),
+        Some(&parsers),
     );
     bench_plugin::<perfwarden_plugin_sql::Sql>(
         c,
         "sql",
         "corpus",
         &env_dir("PERFWARDEN_SQL_CORPUS", "plugins/sql/tests/fixtures"),
+        Some(&parsers),
     );
     bench_plugin::<perfwarden_plugin_configs::Plugin>(
         c,
         "configs",
         "fixtures",
         &root().join("plugins/configs/tests/fixtures"),
+        None,
     );
     for (input, file, kind) in [
         ("jtl", "results.jtl", Kind::Jtl),
@@ -196,7 +228,7 @@ fn plugins(c: &mut Criterion) {
     ] {
         let dir = tempfile::tempdir().expect("temp dir");
         synthetic(dir.path(), file, kind);
-        bench_plugin::<perfwarden_plugin_loadtest::Plugin>(c, "loadtest", input, dir.path());
+        bench_plugin::<perfwarden_plugin_loadtest::Plugin>(c, "loadtest", input, dir.path(), None);
     }
 }
 

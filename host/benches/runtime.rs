@@ -7,7 +7,6 @@
 //!   against a plain walk of the same directory.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -19,21 +18,12 @@ use perfwarden::registry::{builtin_components, sha256_hex};
 use perfwarden::runtime::{CompileCache, Limits, Offered, Runtime};
 use perfwarden_policy::Policy;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
+mod support;
+
+use support::test_component;
 
 fn noop_component() -> Vec<u8> {
-    let paths = perfwarden_wasm_build::build_components(
-        &root(),
-        &["test-plugin-noop"],
-        &root().join("target/wasm-plugins"),
-        &[],
-    );
-    std::fs::read(&paths[0]).expect("noop component")
+    test_component("test-plugin-noop")
 }
 
 fn instantiate_and_call(c: &mut Criterion) {
