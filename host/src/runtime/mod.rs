@@ -9,7 +9,7 @@ mod v1;
 mod version;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -76,7 +76,9 @@ pub struct Runtime {
     linker: Linker<HostState>,
     limits: Limits,
     cache: Option<CompileCache>,
-    stop_ticker: Arc<AtomicBool>,
+    /// Dropped to stop the ticker: it wakes at once, so a run does not
+    /// wait out a tick before it exits.
+    stop_ticker: Option<mpsc::Sender<()>>,
     ticker: Option<JoinHandle<()>>,
     /// Language of the failure messages.
     lang: Lang,
@@ -104,15 +106,13 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         v1::Analyzer::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)?;
 
-        let stop_ticker = Arc::new(AtomicBool::new(false));
+        let (stop_ticker, stopped) = mpsc::channel::<()>();
         let ticker = {
             let engine = engine.clone();
-            let stop = Arc::clone(&stop_ticker);
             std::thread::Builder::new()
                 .name("perfwarden-epoch".into())
                 .spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        std::thread::sleep(EPOCH_TICK);
+                    while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EPOCH_TICK) {
                         engine.increment_epoch();
                     }
                 })?
@@ -122,7 +122,7 @@ impl Runtime {
             linker,
             limits,
             cache,
-            stop_ticker,
+            stop_ticker: Some(stop_ticker),
             ticker: Some(ticker),
             lang: Lang::En,
         })
@@ -298,9 +298,9 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        self.stop_ticker.store(true, Ordering::Relaxed);
+        drop(self.stop_ticker.take());
         if let Some(ticker) = self.ticker.take() {
-            // The ticker wakes within one tick; a panic in it changes nothing here.
+            // A panic in the ticker changes nothing here.
             let _ = ticker.join();
         }
     }

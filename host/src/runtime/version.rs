@@ -1,6 +1,6 @@
 //! The API version a component was built against, read before instantiating.
 
-use wasmparser::{Encoding, Parser, Payload};
+use wasmparser::{Chunk, Encoding, Parser, Payload};
 
 use super::PluginFailure;
 use crate::model::PluginStatus;
@@ -13,20 +13,40 @@ const SECTION: &str = "perfwarden:api-version";
 
 /// The version in the component's `perfwarden:api-version` section (also
 /// found inside nested core modules), or why it cannot be read.
+///
+/// Code sections are skipped, not walked function by function: they are
+/// most of a component's bytes, and a run reads the version of every
+/// plugin it loads before it starts.
 pub fn api_version(wasm: &[u8]) -> Result<Option<String>, PluginFailure> {
     let invalid = |message: String| PluginFailure {
         status: PluginStatus::Invalid,
         message,
     };
     let mut version = None;
-    for (index, payload) in Parser::new(0).parse_all(wasm).enumerate() {
-        let payload =
-            payload.map_err(|err| invalid(format!("not a valid WebAssembly component: {err}")))?;
+    let mut parser = Parser::new(0);
+    // The parsers of the components and modules that enclose `parser`.
+    let mut enclosing = Vec::new();
+    let mut rest = wasm;
+    let mut first = true;
+    loop {
+        let (consumed, payload) = match parser.parse(rest, true) {
+            Ok(Chunk::Parsed { consumed, payload }) => (consumed, payload),
+            // Unreachable with `eof`: the input is whole.
+            Ok(Chunk::NeedMoreData(_)) => {
+                return Err(invalid(
+                    "not a valid WebAssembly component: truncated".into(),
+                ));
+            }
+            Err(err) => {
+                return Err(invalid(format!("not a valid WebAssembly component: {err}")));
+            }
+        };
+        rest = &rest[consumed..];
         match payload {
             Payload::Version {
                 encoding: Encoding::Module,
                 ..
-            } if index == 0 => {
+            } if first => {
                 return Err(invalid(
                     "a core WebAssembly module, not a component: build the plugin for wasm32-wasip2".into(),
                 ));
@@ -36,8 +56,23 @@ pub fn api_version(wasm: &[u8]) -> Result<Option<String>, PluginFailure> {
                     .map_err(|_| invalid(format!("`{SECTION}` section is not UTF-8")))?;
                 version = Some(text.trim().to_owned());
             }
+            Payload::CodeSectionStart { size, .. } => {
+                parser.skip_section();
+                rest = rest.get(size as usize..).ok_or_else(|| {
+                    invalid("not a valid WebAssembly component: code section out of bounds".into())
+                })?;
+            }
+            Payload::ModuleSection { parser: nested, .. }
+            | Payload::ComponentSection { parser: nested, .. } => {
+                enclosing.push(std::mem::replace(&mut parser, nested));
+            }
+            Payload::End(_) => match enclosing.pop() {
+                Some(outer) => parser = outer,
+                None => break,
+            },
             _ => {}
         }
+        first = false;
     }
     Ok(version)
 }
@@ -101,6 +136,32 @@ mod tests {
             PluginStatus::Invalid
         );
         assert_eq!(check(b"").unwrap_err().status, PluginStatus::Invalid);
+    }
+
+    #[test]
+    fn finds_the_section_after_the_code_of_a_nested_module() {
+        let component = wat::parse_str(format!(
+            r#"(component
+                (core module
+                    (func (result i32) i32.const 1)
+                    (func (result i32) i32.const 2)
+                    (@custom "{SECTION}" (after code) "1.4.0"))
+                (core module (func)))"#
+        ))
+        .expect("valid wat");
+        assert_eq!(check(&component).unwrap(), "1.4.0");
+    }
+
+    #[test]
+    fn built_in_components_carry_the_host_version() {
+        for builtin in crate::registry::builtin_components() {
+            assert_eq!(
+                check(builtin.wasm).as_deref(),
+                Ok(HOST_API_VERSION),
+                "{}",
+                builtin.name
+            );
+        }
     }
 
     #[test]
