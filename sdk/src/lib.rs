@@ -103,11 +103,16 @@ pub mod vocabulary;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-/// Analyzers allocate in bursts (a syntax tree per file, freed whole);
-/// Talc serves them faster than the standard library's dlmalloc.
+#[cfg(any(test, all(target_arch = "wasm32", feature = "allocator")))]
+mod size_classes;
+
+/// Analyzers allocate in bursts (a syntax tree per file, freed whole):
+/// small blocks come from size-class free lists, the rest from Talc, which
+/// serves them faster than the standard library's dlmalloc.
 #[cfg(all(target_arch = "wasm32", feature = "allocator"))]
 #[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+static ALLOCATOR: size_classes::SizeClasses<talc::wasm::WasmDynamicTalc> =
+    size_classes::SizeClasses::new(talc::wasm::new_wasm_dynamic_allocator());
 
 pub use context::{ArtifactReader, Config, Context, LogLevel};
 pub use model::{Artifact, Confidence, Finding, Metric, Note, Output, PluginInfo, Span};
