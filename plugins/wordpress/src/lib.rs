@@ -46,8 +46,8 @@ impl Analyzer for Plugin {
             if !artifact.path.ends_with(".php") {
                 continue;
             }
-            match cx.read(&artifact.path) {
-                Ok(bytes) => analyze_file(&artifact.path, &bytes, &paths, &mut project, &mut out),
+            match cx.read_to_string(&artifact.path) {
+                Ok(text) => analyze_file(&artifact.path, &text, &paths, &mut project, &mut out),
                 Err(err) => out.note(
                     format!("cannot read {}: {err}", artifact.path),
                     Some(Span::file(&artifact.path)),
@@ -63,19 +63,13 @@ impl Analyzer for Plugin {
 /// files (hook registrations) go to `project`.
 fn analyze_file(
     path: &str,
-    bytes: &[u8],
+    text: &str,
     artifacts: &[String],
     project: &mut Project,
     out: &mut Output,
 ) {
-    // `from_utf8` checks ASCII a word at a time; `from_utf8_lossy` walks
-    // every file through its chunk iterator even when nothing is invalid.
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(bytes),
-    };
     if let Some((offset, what)) = too_deep(text.as_bytes()) {
-        let lines = perfwarden_sdk::LineIndex::new(&text);
+        let lines = perfwarden_sdk::LineIndex::new(text);
         let (line, _) = lines.line_col(offset as usize);
         out.note(
             format!("{what}: file skipped, it would overflow the analyzer's stack"),
@@ -85,7 +79,7 @@ fn analyze_file(
     }
     let arena = Bump::new();
     let program = mago_syntax::parser::parse_file_content(&arena, FileId::zero(), text.as_bytes());
-    let model = model::Model::build(path, &text, program);
+    let model = model::Model::build(path, text, program);
     if let Some(first) = program.errors.first() {
         let span = first.span();
         let more = program.errors.len() - 1;
@@ -103,7 +97,7 @@ fn analyze_file(
     project.add_sql(sql::collect(&model));
     let mut cx = rules::Cx::new(&model, artifacts);
     rules::run(&mut cx);
-    let suppressions = suppress::Suppressions::read(program, &model.lines, &text);
+    let suppressions = suppress::Suppressions::read(program, &model.lines, text);
     // Arguments shared by two queries are reported once.
     let mut seen = std::collections::BTreeSet::new();
     cx.findings

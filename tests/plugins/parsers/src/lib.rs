@@ -38,21 +38,17 @@ impl Analyzer for Parsers {
         let mut clean = [0u32; 3];
         let mut sql = StatementParser::new();
         for artifact in artifacts {
-            // Each file is read the way its analyzer reads it.
+            // Every analyzer reads its files as text, the SDK's way.
             let path = artifact.path.as_str();
+            let Ok(text) = cx.read_to_string(path) else {
+                continue;
+            };
             let (language, parsed) = if path.ends_with(".php") {
-                let Ok(bytes) = cx.read(path) else { continue };
-                (1, parses_php(&bytes))
+                (1, parses_php(&text))
             } else if path.ends_with(".sql") {
-                let Ok(text) = cx.read_to_string(path) else {
-                    continue;
-                };
                 let parsed = sql.parse(&text, Dialect::detect(&text));
                 (2, parsed.errors.is_empty())
             } else {
-                let Ok(text) = cx.read_to_string(path) else {
-                    continue;
-                };
                 (0, parses_js(path, &text))
             };
             clean[language] += u32::from(parsed);
@@ -89,11 +85,7 @@ fn parses_js(path: &str, text: &str) -> bool {
     ret.diagnostics.is_empty()
 }
 
-fn parses_php(bytes: &[u8]) -> bool {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(bytes),
-    };
+fn parses_php(text: &str) -> bool {
     let arena = Bump::new();
     let program = mago_syntax::parser::parse_file_content(&arena, FileId::zero(), text.as_bytes());
     program.errors.is_empty()
