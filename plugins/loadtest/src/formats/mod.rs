@@ -237,11 +237,7 @@ pub fn for_each_line(reader: &mut dyn BufRead, mut f: impl FnMut(u32, &[u8])) ->
     let mut straddling = Vec::new();
     let mut line = 0u32;
     loop {
-        let available = match reader.fill_buf() {
-            Ok(available) => available,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err),
-        };
+        let available = fill_buf(reader)?;
         if available.is_empty() {
             if !straddling.is_empty() {
                 f(line.saturating_add(1), without_line_break(&straddling));
@@ -266,6 +262,19 @@ pub fn for_each_line(reader: &mut dyn BufRead, mut f: impl FnMut(u32, &[u8])) ->
     }
 }
 
+/// `reader.fill_buf()`, retried when a read is interrupted (as
+/// `read_until` does).
+fn fill_buf(reader: &mut dyn BufRead) -> io::Result<&[u8]> {
+    while let Err(err) = reader.fill_buf() {
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+    // Hands back what that call buffered; only at the end of the input,
+    // where the buffer is empty, does it read (and find nothing) again.
+    reader.fill_buf()
+}
+
 fn without_line_break(mut bytes: &[u8]) -> &[u8] {
     while let Some((b'\n' | b'\r', rest)) = bytes.split_last() {
         bytes = rest;
@@ -280,11 +289,7 @@ fn without_line_break(mut bytes: &[u8]) -> &[u8] {
 pub fn read_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> io::Result<usize> {
     let mut read = 0;
     loop {
-        let available = match reader.fill_buf() {
-            Ok(available) => available,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err),
-        };
+        let available = fill_buf(reader)?;
         let (done, used) = match memchr::memchr(b'\n', available) {
             Some(at) => (true, at + 1),
             None => (available.is_empty(), available.len()),
