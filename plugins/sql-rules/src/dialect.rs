@@ -212,17 +212,11 @@ fn is_tag(b: u8) -> bool {
 }
 
 fn memchr(needle: u8, text: &[u8], from: usize) -> Option<usize> {
-    text[from..]
-        .iter()
-        .position(|&b| b == needle)
-        .map(|p| from + p)
+    memchr::memchr(needle, &text[from..]).map(|p| from + p)
 }
 
 fn find(text: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    text.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| from + p)
+    memchr::memmem::find(text.get(from..)?, needle).map(|p| from + p)
 }
 
 /// Just past the closing quote; a doubled quote is an escaped one.
