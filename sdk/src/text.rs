@@ -35,6 +35,27 @@ impl<'a> LineIndex<'a> {
         (line as u32 + 1, column as u32 + 1)
     }
 
+    /// Byte offset of a 1-based line and character column, the inverse of
+    /// [`LineIndex::line_col`]; a column past the end of its line runs on
+    /// into the following lines, up to the end of the text.
+    pub fn offset(&self, line: u32, column: u32) -> Option<usize> {
+        let start = *self.line_starts.get(line.checked_sub(1)? as usize)? as usize;
+        let column = column.checked_sub(1)? as usize;
+        let rest = &self.text[start..];
+        Some(
+            start
+                + rest
+                    .char_indices()
+                    .nth(column)
+                    .map_or(rest.len(), |(i, _)| i),
+        )
+    }
+
+    /// The text this index maps.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
     /// The span of `start..end` (end exclusive) in `path`.
     pub fn span(&self, path: &str, start: usize, end: usize) -> Span {
         let (line, column) = self.line_col(start);
@@ -74,6 +95,22 @@ mod tests {
         assert_eq!(index.line_col(8), (4, 1));
         assert_eq!(index.line_col(100), (4, 2));
         assert_eq!(index.line_count(), 4);
+    }
+
+    #[test]
+    fn line_and_column_map_back_to_offsets() {
+        let text = "ab\néx\n\nz";
+        let index = LineIndex::new(text);
+        for offset in [0, 1, 3, 5, 6, 7, 8] {
+            let (line, column) = index.line_col(offset);
+            assert_eq!(index.offset(line, column), Some(offset), "offset {offset}");
+        }
+        // Past the end of line 1, columns run on into line 2.
+        assert_eq!(index.offset(1, 4), Some(3));
+        assert_eq!(index.offset(4, 9), Some(text.len()));
+        assert_eq!(index.offset(5, 1), None);
+        assert_eq!(index.offset(0, 1), None);
+        assert_eq!(index.offset(1, 0), None);
     }
 
     #[test]

@@ -5,6 +5,8 @@ use sqlparser::ast::Statement;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
 
+use perfwarden_sdk::LineIndex;
+
 use crate::Dialect;
 
 /// Deep enough for real queries, shallow enough that hostile nesting fails
@@ -43,48 +45,44 @@ pub struct Parsed {
 }
 
 /// Maps the parser's 1-based line/column locations (columns count
-/// characters) back to byte offsets of the text.
+/// characters) back to byte offsets of the text, through the SDK's line
+/// index, which also locates the findings.
 #[derive(Debug, Clone)]
 pub struct Locator<'a> {
-    text: &'a str,
-    line_starts: Vec<usize>,
+    lines: LineIndex<'a>,
 }
 
 impl<'a> Locator<'a> {
     /// Index the line starts of `text`.
     pub fn new(text: &'a str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        Self { text, line_starts }
+        Self::from_lines(LineIndex::new(text))
+    }
+
+    /// A locator over an existing line index.
+    pub fn from_lines(lines: LineIndex<'a>) -> Self {
+        Self { lines }
+    }
+
+    /// The line index, to locate findings in the same text.
+    pub fn lines(&self) -> &LineIndex<'a> {
+        &self.lines
     }
 
     /// Byte offset of a location; `None` for the parser's empty location.
     pub fn offset(&self, location: Location) -> Option<usize> {
-        let line = usize::try_from(location.line).ok()?.checked_sub(1)?;
-        let column = usize::try_from(location.column).ok()?.checked_sub(1)?;
-        let start = *self.line_starts.get(line)?;
-        let rest = &self.text[start..];
-        Some(
-            start
-                + rest
-                    .char_indices()
-                    .nth(column)
-                    .map_or(rest.len(), |(i, _)| i),
+        self.lines.offset(
+            u32::try_from(location.line).ok()?,
+            u32::try_from(location.column).ok()?,
         )
     }
 
     /// The parser's location of a byte offset (the inverse of
     /// [`Locator::offset`]).
     fn location(&self, offset: usize) -> Location {
-        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
-        let start = self.line_starts[line];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(0, |s| s.chars().count());
+        let (line, column) = self.lines.line_col(offset);
         Location {
-            line: line as u64 + 1,
-            column: column as u64 + 1,
+            line: line.into(),
+            column: column.into(),
         }
     }
 
@@ -133,7 +131,7 @@ impl StatementParser {
         dialect: Dialect,
     ) -> Parsed {
         let dialect = dialect.parser_dialect();
-        let sql = locator.text.get(start..end).unwrap_or_default();
+        let sql = locator.lines.text().get(start..end).unwrap_or_default();
         let base = locator.location(start);
         // The tokenizer counts from line 1, column 1 of the slice.
         let shift = |mut location: Location| {

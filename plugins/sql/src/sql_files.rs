@@ -114,18 +114,18 @@ pub(crate) fn analyze(
     // Migrations are numbered or timestamped: path order is apply order.
     sources.sort_by(|a, b| a.path.cmp(&b.path));
 
-    // One line index per file, shared by every finding located in it.
-    let lines: Vec<LineIndex<'_>> = sources.iter().map(|f| LineIndex::new(&f.text)).collect();
+    // One line index per file serves its parses (first pass and again for
+    // stale verdicts) and every finding located in it.
+    let locators: Vec<Locator<'_>> = sources.iter().map(|f| Locator::new(&f.text)).collect();
     let mut parser = StatementParser::new();
     let mut schema = Schema::new();
     // Queries are judged as they come, against the schema so far; the few
     // whose tables later DDL changes are parsed and judged again against
     // the finished schema, so no syntax tree outlives its file.
     let mut judged: Vec<Judged> = Vec::new();
-    for (index, (source, lines)) in sources.iter().zip(&lines).enumerate() {
-        // One line index serves the parse and the judgements' locations.
-        let locator = Locator::new(&source.text);
-        let file = source.view(parser.parse_range(&locator, 0, source.text.len(), source.dialect));
+    for (index, (source, locator)) in sources.iter().zip(&locators).enumerate() {
+        let lines = locator.lines();
+        let file = source.view(parser.parse_range(locator, 0, source.text.len(), source.dialect));
         // A dump's COPY data or a script in another language fails on every
         // line: a few located notes tell the story, the rest is counted.
         for err in file.parsed.errors.iter().take(MAX_NOTES_PER_FILE) {
@@ -158,7 +158,7 @@ pub(crate) fn analyze(
         let mut nth = 0;
         for (i, statement) in file.parsed.statements.iter().enumerate() {
             schema.apply_statement(statement, file.dialect, index);
-            let verdict = judge_statement(statement, &locator, file.dialect, &schema);
+            let verdict = judge_statement(statement, locator, file.dialect, &schema);
             nth = match i.checked_sub(1).map(|p| &file.parsed.statements[p]) {
                 Some(previous) if previous.start == statement.start => nth + 1,
                 _ => 0,
@@ -176,16 +176,16 @@ pub(crate) fn analyze(
     }
 
     for issue in check_schema(&schema, project) {
-        let (Some(source), Some(lines)) = (
+        let (Some(source), Some(locator)) = (
             sources.get(issue.origin.source),
-            lines.get(issue.origin.source),
+            locators.get(issue.origin.source),
         ) else {
             continue;
         };
         let mut finding = source
             .view(Parsed::default())
             .finding(
-                lines,
+                locator.lines(),
                 issue.rule,
                 issue.origin.start,
                 issue.origin.end,
@@ -198,14 +198,10 @@ pub(crate) fn analyze(
         out.push(finding);
     }
 
-    let mut locator: Option<(usize, Locator<'_>)> = None;
     for query in judged {
         let source = &sources[query.source];
+        let locator = &locators[query.source];
         let issues = if query.verdict.is_stale(&schema) {
-            let locator = match &locator {
-                Some((at, locator)) if *at == query.source => locator,
-                _ => &locator.insert((query.source, Locator::new(&source.text))).1,
-            };
             let reparsed = parser.parse_range(locator, query.start, query.end, source.dialect);
             reparsed
                 .statements
@@ -219,7 +215,7 @@ pub(crate) fn analyze(
         for issue in issues {
             let mut finding = file
                 .finding(
-                    &lines[query.source],
+                    locator.lines(),
                     issue.rule,
                     issue.start,
                     issue.end,
