@@ -15,10 +15,11 @@ use perfwarden_policy::{JudgeInput, Policy, Status};
 use crate::baseline::Baseline;
 use crate::config::{Config, PluginEntry};
 use crate::discovery::{Discovered, glob_set};
+use crate::isolate;
 use crate::model::{PluginInfo, PluginSource, PluginStatus, RuleInfo};
 use crate::registry::Plugin;
 use crate::report::Report;
-use crate::runtime::{CompileCache, Offered, Runtime};
+use crate::runtime::{CallOutput, CompileCache, Compiled, Offered, PluginFailure, Runtime};
 use crate::suppress::SuppressionReport;
 use perfwarden_policy::model::{Confidence, RawFinding, RawMetric, RawNote, Span};
 
@@ -49,6 +50,9 @@ pub struct PluginRun {
     pub refused_reads: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub logs: Vec<String>,
+    /// Files the plugin failed on, run again without (see the notes).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub isolated: Vec<String>,
 }
 
 /// Everything the plugins reported, before judging.
@@ -314,6 +318,7 @@ impl PluginOutcome {
                 fuel_consumed: 0,
                 refused_reads: Vec::new(),
                 logs: Vec::new(),
+                isolated: Vec::new(),
             },
             info: None,
             offered: Vec::new(),
@@ -384,25 +389,14 @@ fn run_plugin(
     };
     outcome.run.compile_cache = cache_label(session, plugin);
     outcome.offered = offered.iter().map(|(path, _)| path.clone()).collect();
-    let offered_set = Arc::new(Offered {
-        root: session.root.clone(),
-        paths: outcome.offered.iter().cloned().collect(),
-    });
     let config = session
         .plugin_settings
         .get(&info.name)
         .map_or("{}", String::as_str);
     outcome.run.load_ms = millis(started.elapsed());
     let called = Instant::now();
-    let (result, trace) =
-        session
-            .runtime
-            .analyze(compiled, &info.name, offered_set, offered, config);
+    let result = analyze_isolating(session, compiled, &info.name, offered, config, &mut outcome);
     outcome.run.duration_ms = millis(called.elapsed());
-    outcome.run.refused_reads = trace.refused_reads;
-    outcome.run.logs = trace.logs;
-    outcome.run.bytes_read = trace.bytes_read;
-    outcome.run.fuel_consumed = trace.fuel_consumed;
     match result {
         Ok(output) => {
             outcome.run.status = PluginStatus::Ok;
@@ -462,6 +456,79 @@ fn run_plugin(
         }
     }
     outcome
+}
+
+/// Files a failing plugin may be run again without before the failure stands.
+const MAX_ISOLATED_FILES: usize = 5;
+
+/// Call `analyze`; when the call traps or exhausts its memory, find a file
+/// the plugin fails on alone ([`isolate::culprit`]) and call it again
+/// without that file, up to [`MAX_ISOLATED_FILES`] times. One file a parser
+/// cannot survive (nesting that overflows its stack, say) then costs that
+/// file and a note, not the plugin's whole output. Timeouts are not
+/// retried: each try would wait out the deadline again.
+fn analyze_isolating(
+    session: &Session,
+    compiled: &Compiled,
+    plugin: &str,
+    mut offered: Vec<(String, u64)>,
+    config: &str,
+    outcome: &mut PluginOutcome,
+) -> Result<CallOutput, PluginFailure> {
+    let call = |files: &[(String, u64)]| {
+        let offered_set = Arc::new(Offered {
+            root: session.root.clone(),
+            paths: files.iter().map(|(path, _)| path.clone()).collect(),
+        });
+        session
+            .runtime
+            .analyze(compiled, plugin, offered_set, files.to_vec(), config)
+    };
+    let isolatable = |failure: &PluginFailure| {
+        matches!(
+            failure.status,
+            PluginStatus::Trap | PluginStatus::MemoryLimit
+        )
+    };
+    loop {
+        let (result, trace) = call(&offered);
+        let run = &mut outcome.run;
+        run.refused_reads.extend(trace.refused_reads);
+        run.logs.extend(trace.logs);
+        run.bytes_read += trace.bytes_read;
+        run.fuel_consumed += trace.fuel_consumed;
+        let failure = match result {
+            Err(failure) if isolatable(&failure) && run.isolated.len() < MAX_ISOLATED_FILES => {
+                failure
+            }
+            result => return result,
+        };
+        let paths: Vec<String> = offered.iter().map(|(path, _)| path.clone()).collect();
+        let sizes: BTreeMap<&str, u64> = offered.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+        let probe = |files: &[String]| {
+            let files: Vec<(String, u64)> = files
+                .iter()
+                .map(|path| (path.clone(), sizes[path.as_str()]))
+                .collect();
+            call(&files).0.as_ref().is_err_and(isolatable)
+        };
+        let Some(index) = isolate::culprit(&paths, trace.last_read.as_deref(), probe) else {
+            return Err(failure);
+        };
+        let path = offered.remove(index).0;
+        outcome.notes.push(RawNote {
+            plugin: plugin.to_owned(),
+            message: T::NoteFileIsolated.with(session.lang, &[("err", &failure.message)]),
+            span: Some(Span {
+                path: path.clone(),
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+            }),
+        });
+        outcome.run.isolated.push(path);
+    }
 }
 
 /// Milliseconds with microsecond resolution: most calls take well under 1 ms.

@@ -16,6 +16,7 @@ pub mod cli;
 pub mod compare;
 pub mod config;
 pub mod discovery;
+pub mod isolate;
 pub mod model;
 pub mod registry;
 pub mod report;

@@ -97,6 +97,7 @@ fn plugin_run(name: &str, status: PluginStatus, error: Option<&str>) -> PluginRu
         fuel_consumed: 1000,
         refused_reads: Vec::new(),
         logs: Vec::new(),
+        isolated: Vec::new(),
     }
 }
 

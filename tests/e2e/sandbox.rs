@@ -67,6 +67,8 @@ fn every_hostile_plugin_becomes_a_report_entry() {
 
     let panic = plugin_entry(&report, "hostile-panic");
     assert_eq!(panic["status"], "trap", "{panic:#}");
+    // It panics with no file at all: no file is blamed.
+    assert!(panic.get("isolated").is_none(), "{panic:#}");
     assert!(
         panic["error"]
             .as_str()
@@ -157,5 +159,86 @@ fn failure_messages_follow_the_report_language() {
             .unwrap()
             .starts_with("a renvoyé 200000 constats"),
         "{flood:#}"
+    );
+}
+
+/// A file a parser cannot survive costs that file: the host finds it,
+/// runs the plugin again without it and says so; the plugin's findings on
+/// the other files stay. nodejs reads a batch of files before parsing them
+/// (found by bisection), wordpress parses each file as it reads it (found
+/// from the file read last).
+#[test]
+fn a_file_that_overflows_a_parser_stack_costs_only_that_file() {
+    let deep_js = format!("const x = {}1{};\n", "(".repeat(20_000), ")".repeat(20_000));
+    let chain_js = format!("const y = 1{};\n", " + 1".repeat(100_000));
+    let chain_php = format!("<?php $x = 'a'{};", " . 'a'".repeat(20_000));
+    let dir = project(&[
+        ("src/a.js", &deep_js),
+        ("src/b.js", &chain_js),
+        (
+            "src/routes.js",
+            "const express = require(\"express\");\nconst app = express();\n\
+             app.get(\"/u\", async (req, res) => {\n  for (const id of req.body.ids) {\n    \
+             await db.query(\"SELECT * FROM users WHERE id = \" + id);\n  }\n  res.json({});\n});\n",
+        ),
+        ("wp/chain.php", &chain_php),
+        (
+            "wp/query.php",
+            "<?php get_posts( [ 'orderby' => 'rand' ] );",
+        ),
+    ]);
+    let root = dir.path().display().to_string();
+    let output = perfwarden(&["analyze", &root, "--format", "json"]);
+    assert_ne!(output.status.code(), Some(2), "{}", describe(&output));
+    let report = json_report(&output);
+
+    for (plugin, isolated) in [
+        ("nodejs", vec!["src/a.js", "src/b.js"]),
+        ("wordpress", vec!["wp/chain.php"]),
+    ] {
+        let entry = plugin_entry(&report, plugin);
+        assert_eq!(entry["status"], "ok", "{entry:#}");
+        let mut found: Vec<&str> = entry["isolated"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{entry:#}"))
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        found.sort_unstable();
+        assert_eq!(found, isolated, "{plugin}");
+        for path in isolated {
+            let note = report["notes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["plugin"] == plugin && n["span"]["path"] == path)
+                .unwrap_or_else(|| panic!("no note on {path}: {:#}", report["notes"]));
+            assert!(
+                note["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("fails on this file alone (trapped"),
+                "{note:#}"
+            );
+        }
+    }
+    let findings: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap(),
+                f["span"]["path"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        findings.contains(&("NODE002", "src/routes.js")),
+        "{findings:?}"
+    );
+    assert!(
+        findings.contains(&("WP003", "wp/query.php")),
+        "{findings:?}"
     );
 }

@@ -387,6 +387,9 @@ texts! {
     NoteBinaryNotOffered =>
         "not offered: binary file (a pattern naming its extension, e.g. `*.gz`, offers it)",
         "non transmis : fichier binaire (un motif nommant son extension, par ex. `*.gz`, le transmet)";
+    NoteFileIsolated =>
+        "the plugin fails on this file alone ({err}); it ran again without it, so its results miss this file",
+        "le plugin échoue sur ce seul fichier ({err}) ; il a été relancé sans lui, ses résultats omettent donc ce fichier";
     NoteUndeclaredRule =>
         "finding of undeclared rule `{rule}` kept without a policy entry",
         "constat d'une règle non déclarée `{rule}` conservé sans entrée de politique";

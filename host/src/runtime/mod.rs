@@ -68,6 +68,8 @@ pub struct CallTrace {
     pub logs: Vec<String>,
     pub bytes_read: u64,
     pub fuel_consumed: u64,
+    /// The offered path the plugin read last, if any.
+    pub last_read: Option<String>,
 }
 
 /// The wasmtime engine and linker shared by all plugins of a run.
@@ -291,6 +293,7 @@ impl Runtime {
             logs: state.logs,
             bytes_read: state.bytes_read,
             fuel_consumed,
+            last_read: state.last_read,
         };
         (result, trace)
     }

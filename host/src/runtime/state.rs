@@ -34,6 +34,9 @@ pub struct HostState {
     pub refused_reads: Vec<String>,
     pub logs: Vec<String>,
     pub bytes_read: u64,
+    /// The offered path the plugin read last: the file it was most likely
+    /// working on when a call fails.
+    pub last_read: Option<String>,
 }
 
 impl HostState {
@@ -53,12 +56,17 @@ impl HostState {
             refused_reads: Vec::new(),
             logs: Vec::new(),
             bytes_read: 0,
+            last_read: None,
         }
     }
 
     /// The file behind an offered path; anything else is refused and recorded.
     pub fn resolve(&mut self, path: &str) -> Result<PathBuf, String> {
         if self.offered.paths.contains(path) {
+            // Streaming plugins read one path in many ranges: clone it once.
+            if self.last_read.as_deref() != Some(path) {
+                self.last_read = Some(path.to_owned());
+            }
             return Ok(self.offered.root.join(path));
         }
         if self.refused_reads.len() < MAX_LOG_LINES {
