@@ -362,13 +362,7 @@ fn run_plugin(
         .extend(skipped_binary.into_iter().map(|path| RawNote {
             plugin: info.name.clone(),
             message: T::NoteBinaryNotOffered.get(session.lang).into(),
-            span: Some(Span {
-                path,
-                line: 1,
-                column: 1,
-                end_line: 1,
-                end_column: 1,
-            }),
+            span: Some(Span::file(path)),
         }));
     outcome.run.artifacts = offered.len();
     outcome.info = Some(info.clone());
@@ -519,13 +513,7 @@ fn analyze_isolating(
         outcome.notes.push(RawNote {
             plugin: plugin.to_owned(),
             message: T::NoteFileIsolated.with(session.lang, &[("err", &failure.message)]),
-            span: Some(Span {
-                path: path.clone(),
-                line: 1,
-                column: 1,
-                end_line: 1,
-                end_column: 1,
-            }),
+            span: Some(Span::file(path.clone())),
         });
         outcome.run.isolated.push(path);
     }

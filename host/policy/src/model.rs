@@ -15,6 +15,19 @@ pub struct Span {
     pub end_column: u32,
 }
 
+impl Span {
+    /// A whole file, pointed at by its first line.
+    pub fn file(path: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+        }
+    }
+}
+
 /// How sure a rule is of a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

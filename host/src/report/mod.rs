@@ -233,13 +233,7 @@ pub fn discovery_notes(discovered: &Discovered, lang: Lang) -> Vec<RawNote> {
         .map(|artifact| RawNote {
             plugin: "perfwarden".into(),
             message: T::NoteOversized.with(lang, &[("bytes", &artifact.size)]),
-            span: Some(Span {
-                path: artifact.path.clone(),
-                line: 1,
-                column: 1,
-                end_line: 1,
-                end_column: 1,
-            }),
+            span: Some(Span::file(artifact.path.clone())),
         })
         .collect()
 }
