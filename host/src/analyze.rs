@@ -497,16 +497,11 @@ fn analyze_isolating(
             }
             result => return result,
         };
-        let paths: Vec<String> = offered.iter().map(|(path, _)| path.clone()).collect();
-        let sizes: BTreeMap<&str, u64> = offered.iter().map(|(p, s)| (p.as_str(), *s)).collect();
-        let probe = |files: &[String]| {
-            let files: Vec<(String, u64)> = files
-                .iter()
-                .map(|path| (path.clone(), sizes[path.as_str()]))
-                .collect();
-            call(&files).0.as_ref().is_err_and(isolatable)
-        };
-        let Some(index) = isolate::culprit(&paths, trace.last_read.as_deref(), probe) else {
+        let last_read = trace
+            .last_read
+            .and_then(|last| offered.iter().position(|(path, _)| *path == last));
+        let probe = |files: &[(String, u64)]| call(files).0.as_ref().is_err_and(isolatable);
+        let Some(index) = isolate::culprit(&offered, last_read, probe) else {
             return Err(failure);
         };
         let path = offered.remove(index).0;
